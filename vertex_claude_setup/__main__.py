@@ -1,0 +1,5 @@
+"""``python -m vertex_claude_setup``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,327 @@
+"""Typed, validated configuration from ``vertex-claude.toml``, the environment and flags.
+
+Precedence: flags > environment > file > defaults. Every error names where the value came from
+(file and key, environment variable, or flag), what is wrong and the fix, on one line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import catalog
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+DEFAULT_FILE = "vertex-claude.toml"
+PROJECT_ID_RE = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+DATASET_RE = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
+SERVICE_ACCOUNT_RE = re.compile(r"^[^@\s]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$")
+MIN_RETENTION_DAYS = 30
+
+DEFAULT_ENDPOINTS: dict[str, str] = {
+    "serviceusage": "https://serviceusage.googleapis.com",
+    "resourcemanager": "https://cloudresourcemanager.googleapis.com",
+    # {region} is replaced per location; global and the multi-regions have their own hosts.
+    "aiplatform": "https://{region}-aiplatform.googleapis.com",
+    "aiplatform_global": "https://aiplatform.googleapis.com",
+    "bigquery": "https://bigquery.googleapis.com",
+    "logging": "logging.googleapis.com:443",
+    "cloudquotas": "https://cloudquotas.googleapis.com",
+    "oauth2": "https://oauth2.googleapis.com",
+    # Base URL for Claude calls (AnthropicVertex base_url); empty = the SDK's per-region host.
+    "claude": "",
+}
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    """Request-response logging to BigQuery and the audit-log settings around it."""
+
+    enabled: bool = True
+    dataset: str = "claude_logs"
+    location: str = "US"
+    retention_days: int = 30
+    sampling_rate: float = 1.0
+    audit_logs: bool = True
+    admin_read: bool = False
+
+
+@dataclass(frozen=True)
+class SmokeTestConfig:
+    """The "Hey Claude!" request that ends every apply."""
+
+    enabled: bool = True
+    model: str = ""
+    region: str = ""
+    prompt: str = "Hey Claude!"
+    max_tokens: int = 100
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole resolved configuration; ``source`` is the file it came from, if any."""
+
+    project: str
+    regions: tuple[str, ...]
+    models: tuple[str, ...]
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    smoke_test: SmokeTestConfig = field(default_factory=SmokeTestConfig)
+    endpoints: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ENDPOINTS))
+    impersonate_service_account: str = ""
+    quota_project: str = ""
+    source: str = ""
+
+    def digest(self) -> str:
+        """A stable hash of everything that shapes a plan (not where the file lives)."""
+        data = asdict(self)
+        data.pop("source")
+        data["endpoints"] = dict(self.endpoints)
+        blob = json.dumps(data, sort_keys=True, default=str).encode()
+        return "sha256:" + hashlib.sha256(blob).hexdigest()
+
+    @property
+    def state_dir(self) -> Path:
+        """Where local state lives (emulator state, audit cache): beside the config file."""
+        base = Path(self.source).resolve().parent if self.source else Path.cwd()
+        return base / ".vertex-claude"
+
+
+# ---------------------------------------------------------------------------------------------
+# Schema: key path -> (kind, default). Kinds: str, int, float, bool, list.
+_Kind = str
+_SCHEMA: dict[str, tuple[_Kind, Any]] = {
+    "project": ("str", ""),
+    "regions": ("list", ["us-east5", "global"]),
+    "models": ("list", None),  # None: the catalog's recommended set
+    "impersonate_service_account": ("str", ""),
+    "quota_project": ("str", ""),
+    **{f"logging.{k}": (_kind, v) for k, (_kind, v) in {
+        "enabled": ("bool", True),
+        "dataset": ("str", "claude_logs"),
+        "location": ("str", "US"),
+        "retention_days": ("int", 30),
+        "sampling_rate": ("float", 1.0),
+        "audit_logs": ("bool", True),
+        "admin_read": ("bool", False),
+    }.items()},
+    **{f"smoke_test.{k}": (_kind, v) for k, (_kind, v) in {
+        "enabled": ("bool", True),
+        "model": ("str", ""),
+        "region": ("str", ""),
+        "prompt": ("str", "Hey Claude!"),
+        "max_tokens": ("int", 100),
+    }.items()},
+    **{f"endpoints.{k}": ("str", v) for k, v in DEFAULT_ENDPOINTS.items()},
+}
+_SECTIONS = {"logging", "smoke_test", "endpoints"}
+_TYPE_NAMES = {"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false",
+               "list": "a list of strings"}
+
+
+def env_name(key: str) -> str:
+    """``logging.retention_days`` -> ``VERTEX_CLAUDE_LOGGING_RETENTION_DAYS``."""
+    return "VERTEX_CLAUDE_" + key.replace(".", "_").upper()
+
+
+def _check_type(where: str, key: str, kind: _Kind, value: Any) -> Any:
+    ok = {
+        "str": isinstance(value, str),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "bool": isinstance(value, bool),
+        "list": isinstance(value, list) and all(isinstance(v, str) for v in value),
+    }[kind]
+    if not ok:
+        raise ConfigError(f"{where}: key '{key}' must be {_TYPE_NAMES[kind]}, got {value!r}",
+                          f"write it as {_example(kind)}")
+    return float(value) if kind == "float" else value
+
+
+def _example(kind: _Kind) -> str:
+    return {"str": '"text"', "int": "30", "float": "1.0", "bool": "true", "list": '["a", "b"]'}[kind]
+
+
+def _parse_env(name: str, key: str, kind: _Kind, raw: str) -> Any:
+    where = f"environment {name}"
+    try:
+        if kind == "list":
+            return [part.strip() for part in raw.split(",") if part.strip()]
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            lowered = raw.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+    except ValueError:
+        raise ConfigError(f"{where}: '{raw}' is not {_TYPE_NAMES[kind]} (for key '{key}')",
+                          f"set it like {name}={_example(kind).strip(chr(34))}") from None
+    return raw
+
+
+def _flatten(where: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _SECTIONS:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: '{key}' must be a table", f"write it as [{key}]")
+            for sub, subval in value.items():
+                flat[f"{key}.{sub}"] = subval
+        else:
+            flat[key] = value
+    for key, value in flat.items():
+        if key not in _SCHEMA:
+            known = sorted(k for k in _SCHEMA if k.split(".")[0] == key.split(".")[0] or "." not in k)
+            close = catalog._did_you_mean(key, known)
+            raise ConfigError(f"{where}: unknown key '{key}'",
+                              close.replace("did you mean", "rename it to").rstrip("?") if close
+                              else f"remove it; known keys: {', '.join(known)}")
+        flat[key] = _check_type(where, key, _SCHEMA[key][0], value)
+    return flat
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """Parse a TOML config file into flat ``section.key`` values (types checked)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found",
+                          "run `vertex-claude-setup init --project PROJECT` or pass --config") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
+    return _flatten(str(path), data)
+
+
+def load(
+    path: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Resolve the config: flags (``overrides``) > environment > file > defaults.
+
+    ``path`` None means ``./vertex-claude.toml`` if present (or ``$VERTEX_CLAUDE_CONFIG``), else defaults only.
+    """
+    environ = os.environ if environ is None else environ
+    if path is None and environ.get("VERTEX_CLAUDE_CONFIG"):
+        path = Path(environ["VERTEX_CLAUDE_CONFIG"])
+    explicit = path is not None
+    path = path or Path(DEFAULT_FILE)
+    values: dict[str, Any] = {key: default for key, (_k, default) in _SCHEMA.items()}
+    where: dict[str, str] = dict.fromkeys(_SCHEMA, "default")
+    source = ""
+    if explicit or path.exists():
+        for key, value in read_file(path).items():
+            values[key], where[key] = value, f"{path}: key '{key}'"
+        source = str(path)
+    env_map = {env_name(k): k for k in _SCHEMA}
+    env_map["GOOGLE_CLOUD_PROJECT"] = "project"
+    env_map["CLOUD_ML_REGION"] = "smoke_test.region"
+    # Google's convention first, our own prefix wins when both are set.
+    for name in sorted(env_map, key=lambda n: n.startswith("VERTEX_CLAUDE_")):
+        if name in environ and environ[name] != "":
+            key = env_map[name]
+            values[key] = _parse_env(name, key, _SCHEMA[key][0], environ[name])
+            where[key] = f"environment {name}"
+    for key, value in (overrides or {}).items():
+        if value is not None and value != ():
+            values[key] = list(value) if isinstance(value, tuple) else value
+            where[key] = f"flag --{key.split('.')[-1].replace('_', '-')}"
+    return _build(values, where, source)
+
+
+def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config:
+    def fail(key: str, problem: str, fix: str = "") -> ConfigError:
+        return ConfigError(f"{where[key]}: {problem}", fix)
+
+    project = values["project"]
+    if not project:
+        raise ConfigError("no project configured",
+                          "set project = \"my-project\" in vertex-claude.toml, GOOGLE_CLOUD_PROJECT, or --project")
+    if not PROJECT_ID_RE.match(project):
+        raise fail("project", f"'{project}' is not a valid project ID",
+                   "use the project ID (6-30 chars: lowercase letters, digits, hyphens; starts with a letter), "
+                   "not the display name or number")
+    regions = tuple(dict.fromkeys(values["regions"]))
+    if not regions:
+        raise fail("regions", "no regions configured", 'list at least one, e.g. regions = ["us-east5"]')
+    for region in regions:
+        problem = catalog.check_region(region)
+        if problem:
+            raise fail("regions", f"region '{region}': {problem}")
+    models = tuple(dict.fromkeys(values["models"] if values["models"] is not None else catalog.recommended_models()))
+    if not models:
+        raise fail("models", "no models configured", "list at least one, or remove the key for the defaults")
+    for model in models:
+        problem = catalog.check_model_id(model) or catalog.retired_error(model)
+        if problem:
+            raise fail("models", f"model '{model}': {problem}")
+    log = LoggingConfig(**{k.split(".")[1]: values[k] for k in _SCHEMA if k.startswith("logging.")})
+    if log.retention_days != 0 and log.retention_days < MIN_RETENTION_DAYS:
+        raise fail("logging.retention_days", f"retention_days = {log.retention_days} is below the minimum 30",
+                   "set retention_days = 30 or more (0 keeps logs forever)")
+    if log.retention_days < 0 or log.retention_days > 36500:
+        raise fail("logging.retention_days", f"retention_days = {log.retention_days} is out of range",
+                   "use 30..36500, or 0 to keep logs forever")
+    if not 0 < log.sampling_rate <= 1:
+        raise fail("logging.sampling_rate", f"sampling_rate = {log.sampling_rate} is outside (0, 1]",
+                   "use a number greater than 0 and at most 1, e.g. 1.0")
+    if not DATASET_RE.match(log.dataset):
+        raise fail("logging.dataset", f"dataset '{log.dataset}' is not a valid BigQuery dataset ID",
+                   "use letters, digits and underscores only")
+    smoke_values = {k.split(".")[1]: values[k] for k in _SCHEMA if k.startswith("smoke_test.")}
+    smoke_values["model"] = smoke_values["model"] or models[0]
+    smoke_values["region"] = smoke_values["region"] or regions[0]
+    smoke = SmokeTestConfig(**smoke_values)
+    problem = catalog.check_model_id(smoke.model) or catalog.retired_error(smoke.model)
+    if problem:
+        raise fail("smoke_test.model", f"model '{smoke.model}': {problem}")
+    problem = catalog.check_region(smoke.region)
+    if problem:
+        raise fail("smoke_test.region", f"region '{smoke.region}': {problem}")
+    if not 1 <= smoke.max_tokens <= 64000:
+        raise fail("smoke_test.max_tokens", f"max_tokens = {smoke.max_tokens} is out of range", "use 1..64000")
+    endpoints = {k.split(".")[1]: values[k] for k in _SCHEMA if k.startswith("endpoints.")}
+    for name, url in endpoints.items():
+        _check_endpoint(name, url, fail)
+    sa = values["impersonate_service_account"]
+    if sa and not SERVICE_ACCOUNT_RE.match(sa):
+        raise fail("impersonate_service_account", f"'{sa}' is not a service account email",
+                   "use NAME@PROJECT.iam.gserviceaccount.com")
+    quota_project = values["quota_project"]
+    if quota_project and not PROJECT_ID_RE.match(quota_project):
+        raise fail("quota_project", f"'{quota_project}' is not a valid project ID", "use a project ID")
+    return Config(project=project, regions=regions, models=models, logging=log, smoke_test=smoke,
+                  endpoints=endpoints, impersonate_service_account=sa, quota_project=quota_project,
+                  source=source)
+
+
+def _check_endpoint(name: str, url: str, fail: Callable[[str, str, str], ConfigError]) -> None:
+    if name == "logging":  # gRPC target host:port
+        if not re.match(r"^[\w.-]+:\d+$", url):
+            raise fail("endpoints.logging", f"endpoint '{url}' is not host:port", "e.g. logging.googleapis.com:443")
+        return
+    if name == "claude" and not url:
+        return
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise fail(f"endpoints.{name}", f"endpoint '{url}' is not an http(s) URL",
+                   "write the scheme too, e.g. https://serviceusage.googleapis.com")

@@ -1,0 +1,75 @@
+"""Deterministic fault injection: latency, error rates and one-shot errors, matched per request."""
+
+from __future__ import annotations
+
+import fnmatch
+import random
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from .googleerrors import STATUS_FOR_HTTP, ApiError, error_info, retry_info
+
+
+@dataclass
+class Matched:
+    """What the faults decided for one request."""
+
+    latency_s: float = 0.0
+    error: ApiError | None = None
+
+
+class Faults:
+    """Rules from the scenario's ``[[faults]]`` list, evaluated in order for every request.
+
+    A rule matches on ``method``, ``path`` (glob on the URL path), ``host`` and ``region`` (glob),
+    then adds ``latency_ms`` and/or answers ``status`` (HTTP code) with ``message``/``reason``.
+    ``times`` makes it one-shot (or N-shot); ``rate`` fires it with that probability, deterministic by
+    the scenario ``seed``.
+    """
+
+    def __init__(self, state_data: dict[str, Any]) -> None:
+        self.data = state_data
+        self._rng = random.Random(state_data.get("seed", 0))
+        self._lock = threading.Lock()
+
+    def match(self, method: str, path: str, host: str, region: str) -> Matched:
+        out = Matched()
+        with self._lock:
+            for rule in self.data.get("faults", []):
+                if not self._applies(rule, method, path, host, region):
+                    continue
+                if rule.get("rate") is not None and self._rng.random() >= float(rule["rate"]):
+                    continue
+                out.latency_s += float(rule.get("latency_ms", 0)) / 1000
+                if rule.get("status") and out.error is None:
+                    if rule.get("times") is not None:
+                        if int(rule["times"]) <= 0:
+                            continue
+                        rule["times"] = int(rule["times"]) - 1
+                    out.error = _error(rule)
+        return out
+
+    @staticmethod
+    def _applies(rule: dict[str, Any], method: str, path: str, host: str, region: str) -> bool:
+        if rule.get("method") and rule["method"].upper() != method:
+            return False
+        if rule.get("path") and not fnmatch.fnmatchcase(path, rule["path"]):
+            return False
+        if rule.get("host") and not fnmatch.fnmatchcase(host, rule["host"]):
+            return False
+        return not (rule.get("region") and not fnmatch.fnmatchcase(region, rule["region"]))
+
+
+def _error(rule: dict[str, Any]) -> ApiError:
+    code = int(rule["status"])
+    status = rule.get("grpc_status") or STATUS_FOR_HTTP.get(code, "UNKNOWN")
+    details: list[dict[str, Any]] = []
+    if rule.get("reason"):
+        details.append(error_info(rule["reason"], rule.get("domain", "googleapis.com"), rule.get("metadata", {})))
+    if rule.get("retry_delay"):
+        details.append(retry_info(rule["retry_delay"]))
+    message = rule.get("message") or {503: "The service is currently unavailable.",
+                                      429: "Resource has been exhausted (e.g. check quota).",
+                                      500: "Internal error encountered."}.get(code, status)
+    return ApiError(status, message, details, http_code=code)

@@ -1,0 +1,102 @@
+"""Resource Manager v3: projects.get, getIamPolicy/setIamPolicy (etag, updateMask), testIamPermissions."""
+
+from __future__ import annotations
+
+import base64
+import copy
+from typing import Any
+
+from .common import caller_has, require_project
+from .googleerrors import ApiError
+from .server import Request, handles
+
+API = "cloudresourcemanager.v3"
+HOST = "cloudresourcemanager.googleapis.com"
+POLICY_FIELDS = {"version", "bindings", "auditConfigs", "etag"}
+
+
+def _project_json(project: dict[str, Any]) -> dict[str, Any]:
+    out = {
+        "name": f"projects/{project['projectNumber']}",
+        "parent": project["parent"],
+        "projectId": project["projectId"],
+        "state": project["state"],
+        "displayName": project["displayName"],
+        "createTime": "2025-01-01T00:00:00.000Z",
+        "updateTime": "2025-01-01T00:00:00.000Z",
+        "etag": f"W/\"{project['projectNumber'][-6:]}\"",
+    }
+    if project["state"] == "DELETE_REQUESTED":
+        out["deleteTime"] = "2026-01-01T00:00:00.000Z"
+    return out
+
+
+@handles(API, "cloudresourcemanager.projects.get")
+def get_project(req: Request) -> dict[str, Any]:
+    project = require_project(req.state, req.params["projectsId"], "resourcemanager.projects.get", HOST)
+    return _project_json(project)
+
+
+@handles(API, "cloudresourcemanager.projects.getIamPolicy")
+def get_iam_policy(req: Request) -> dict[str, Any]:
+    project = require_project(req.state, req.params["projectsId"], "resourcemanager.projects.getIamPolicy", HOST)
+    with req.state.lock:
+        return copy.deepcopy(project["iamPolicy"])
+
+
+def _next_etag(etag: str) -> str:
+    raw = base64.b64decode(etag) if etag else b"\0" * 8
+    counter = int.from_bytes(raw[-8:].rjust(8, b"\0"), "big") + 1
+    return base64.b64encode(b"\x07" + counter.to_bytes(7, "big")).decode()
+
+
+@handles(API, "cloudresourcemanager.projects.setIamPolicy")
+def set_iam_policy(req: Request) -> dict[str, Any]:
+    project = require_project(req.state, req.params["projectsId"], "resourcemanager.projects.setIamPolicy", HOST)
+    body = req.body or {}
+    policy = body.get("policy")
+    if not isinstance(policy, dict):
+        raise ApiError("INVALID_ARGUMENT", "Request contains an invalid argument.")
+    mask = [p.strip() for p in str(body.get("updateMask") or "bindings,etag").split(",") if p.strip()]
+    for path in mask:
+        if path not in POLICY_FIELDS:
+            raise ApiError("INVALID_ARGUMENT", f"Invalid update mask path: {path}.")
+    with req.state.lock:
+        current = project["iamPolicy"]
+        races = int(project.get("iam_races", 0))
+        if races > 0:  # a concurrent writer got there first
+            project["iam_races"] = races - 1
+            current["etag"] = _next_etag(current.get("etag", ""))
+        if policy.get("etag") and policy["etag"] != current.get("etag"):
+            raise ApiError("ABORTED", "There were concurrent policy changes. Please retry the whole "
+                                      "read-modify-write with exponential backoff.", http_code=409)
+        for binding in policy.get("bindings", []):
+            if binding.get("condition") and int(policy.get("version", 1)) < 3:
+                raise ApiError("INVALID_ARGUMENT", "Policy version must be 3 for policies with conditional "
+                                                   "bindings.")
+        updated = copy.deepcopy(current)
+        for path in mask:
+            if path == "etag":
+                continue
+            if path in policy:
+                updated[path] = copy.deepcopy(policy[path])
+            else:
+                updated.pop(path, None)
+        if "bindings" in mask and "version" in policy:
+            updated["version"] = policy["version"]
+        updated["etag"] = _next_etag(current.get("etag", ""))
+        project["iamPolicy"] = updated
+        return copy.deepcopy(updated)
+
+
+@handles(API, "cloudresourcemanager.projects.testIamPermissions")
+def test_iam_permissions(req: Request) -> dict[str, Any]:
+    project = req.state.project(req.params["projectsId"])
+    asked = list((req.body or {}).get("permissions", []))
+    for perm in asked:
+        if "*" in perm:
+            raise ApiError("INVALID_ARGUMENT", f"Permissions ({perm}) with wildcards (*) are not allowed.")
+    if project is None:
+        return {}
+    held = [p for p in asked if caller_has(project, p)]
+    return {"permissions": held} if held else {}

@@ -1,0 +1,138 @@
+"""The emulator's one state object: projects, services, IAM, operations, faults — JSON, persistable.
+
+Scenario files (TOML or JSON) seed it; ``--emulator`` keeps it in a file beside the config so that
+plan → apply → plan converges across separate runs, as it would against Google.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PROJECT_ID_RE = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+
+DEFAULTS: dict[str, Any] = {
+    # Any well-formed project ID is an existing, billed, ACTIVE project with the Vertex AI API off.
+    "auto_create_projects": True,
+    "billing_enabled": True,
+    "enabled_services": [],
+    "permissions": None,  # None: the caller holds every permission
+    "operation_polls": 0,  # how many polls an LRO stays pending
+    "propagation_calls": 0,  # calls answered SERVICE_DISABLED right after an enable
+}
+
+
+def project_number(project_id: str) -> str:
+    """A stable 12-digit project number derived from the ID (deterministic across runs)."""
+    return str(100000000000 + int(hashlib.sha256(project_id.encode()).hexdigest()[:10], 16) % 899999999999)
+
+
+class State:
+    """Thread-safe JSON state; ``path`` set means it is saved after every change."""
+
+    def __init__(self, data: dict[str, Any] | None = None, path: Path | None = None) -> None:
+        self.data: dict[str, Any] = data or {}
+        self.data.setdefault("version", 1)
+        self.data.setdefault("defaults", {})
+        for key, value in DEFAULTS.items():
+            self.data["defaults"].setdefault(key, copy.deepcopy(value))
+        for key in ("projects", "operations", "counters"):
+            self.data.setdefault(key, {})
+        self.data.setdefault("faults", [])
+        self.data.setdefault("seed", 0)
+        self.path = path
+        self.lock = threading.RLock()
+
+    # -- persistence ---------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: Path, scenario: Path | None = None) -> State:
+        """Load saved state from ``path`` if it exists, else start from ``scenario`` (or defaults)."""
+        if path.exists():
+            return cls(json.loads(path.read_text(encoding="utf-8")), path=path)
+        state = cls.from_scenario(scenario) if scenario else cls()
+        state.path = path
+        return state
+
+    @classmethod
+    def from_scenario(cls, scenario: Path | dict[str, Any]) -> State:
+        """Build state from a scenario (file path or parsed dict)."""
+        if isinstance(scenario, Path):
+            text = scenario.read_text(encoding="utf-8")
+            raw = tomllib.loads(text) if scenario.suffix == ".toml" else json.loads(text)
+        else:
+            raw = copy.deepcopy(scenario)
+        state = cls({"defaults": raw.get("defaults", {}), "faults": raw.get("faults", []),
+                     "seed": raw.get("seed", 0), "extra": raw.get("extra", {})})
+        for key, value in raw.items():
+            if key not in {"defaults", "faults", "seed", "projects", "extra"}:
+                state.data[key] = value  # modules' own scenario sections (e.g. availability)
+        for project_id, spec in raw.get("projects", {}).items():
+            state.add_project(project_id, **spec)
+        return state
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        with self.lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True), encoding="utf-8")
+            tmp.replace(self.path)
+
+    # -- projects ------------------------------------------------------------------------
+    def add_project(self, project_id: str, **spec: Any) -> dict[str, Any]:
+        """Create a project from a scenario spec (missing keys take the defaults)."""
+        defaults = self.data["defaults"]
+        services = dict.fromkeys(spec.get("enabled_services", defaults["enabled_services"]), "ENABLED")
+        project = {
+            "projectId": project_id,
+            "projectNumber": str(spec.get("number", project_number(project_id))),
+            "state": spec.get("state", "ACTIVE"),
+            "displayName": spec.get("display_name", project_id),
+            "parent": spec.get("parent", "organizations/123456789012"),
+            "billingEnabled": spec.get("billing_enabled", defaults["billing_enabled"]),
+            "services": services,
+            "permissions": spec.get("permissions", defaults["permissions"]),
+            "exists": spec.get("exists", True),
+            "iamPolicy": spec.get("iam_policy") or {
+                "version": 1, "etag": "BwYAAAAAAAA=",
+                "bindings": [{"role": "roles/owner", "members": ["user:owner@example.com"]}]},
+        }
+        for key, value in spec.items():
+            if key not in {"number", "state", "display_name", "parent", "billing_enabled", "enabled_services",
+                           "permissions", "exists", "iam_policy"}:
+                project[key] = value
+        with self.lock:
+            self.data["projects"][project_id] = project
+        return project
+
+    def project(self, ref: str) -> dict[str, Any] | None:
+        """A project by ID or number; auto-created for a well-formed ID under the default scenario."""
+        with self.lock:
+            projects: dict[str, dict[str, Any]] = self.data["projects"]
+            if ref in projects:
+                found = projects[ref]
+                return found if found.get("exists", True) else None
+            for proj in projects.values():
+                if proj["projectNumber"] == ref:
+                    return proj if proj.get("exists", True) else None
+            if self.data["defaults"]["auto_create_projects"] and PROJECT_ID_RE.match(ref):
+                return self.add_project(ref)
+            return None
+
+    def next_id(self, kind: str) -> int:
+        with self.lock:
+            counters: dict[str, int] = self.data["counters"]
+            counters[kind] = counters.get(kind, 0) + 1
+            return counters[kind]

@@ -1,0 +1,327 @@
+"""The plan/apply engine: steps read real state, diff it against the config, and apply changes.
+
+Learned from Terraform and pyinfra: ``read`` only reads (safe in ``plan``), ``diff`` is pure,
+``apply`` makes one change and ``verify`` reads back. Steps declare dependencies; independent
+steps run concurrently. Read-only checks (like Terraform ``check`` blocks) surface as findings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from .errors import SetupError
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .gcp.session import GoogleApis
+
+Action = Literal["create", "update", "delete"]
+SYMBOLS: dict[str, str] = {"create": "+", "update": "~", "delete": "-"}
+Severity = Literal["error", "warning", "info"]
+Json = Any
+
+
+@dataclass(frozen=True)
+class Change:
+    """One proposed change: what, from → to, and the data ``apply`` needs to make it."""
+
+    step: str
+    action: Action
+    summary: str
+    before: Json = None
+    after: Json = None
+    reason: str = ""
+    data: dict[str, Json] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Json]:
+        return {"step": self.step, "action": self.action, "summary": self.summary, "before": self.before,
+                "after": self.after, "reason": self.reason, "data": self.data}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Json]) -> Change:
+        return cls(step=raw["step"], action=raw["action"], summary=raw["summary"], before=raw.get("before"),
+                   after=raw.get("after"), reason=raw.get("reason", ""), data=dict(raw.get("data") or {}))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A read-only check result: an unavailable model, a deprecated id, a non-compliant retention."""
+
+    step: str
+    severity: Severity
+    message: str
+    hint: str = ""
+
+    def to_json(self) -> dict[str, Json]:
+        return {"step": self.step, "severity": self.severity, "message": self.message, "hint": self.hint}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Json]) -> Finding:
+        return cls(step=raw["step"], severity=raw["severity"], message=raw["message"], hint=raw.get("hint", ""))
+
+
+@dataclass
+class Context:
+    """What every step gets: the resolved config and the Google API access layer."""
+
+    config: Config
+    google: GoogleApis
+    # Names of steps whose changes are not applied yet: a dependent step reads "known after apply".
+    pending_upstream: frozenset[str] = frozenset()
+
+
+class Step:
+    """Base class of a plan/apply step. Subclasses set ``name`` and override the hooks."""
+
+    name: str = ""
+    depends_on: tuple[str, ...] = ()
+
+    def read(self, ctx: Context) -> Json:
+        """Observe the real state (JSON-able). Must not change anything."""
+        raise NotImplementedError
+
+    def diff(self, ctx: Context, observed: Json) -> list[Change]:
+        """The smallest changes that bring ``observed`` to the config. Pure."""
+        return []
+
+    def check(self, ctx: Context, observed: Json) -> list[Finding]:
+        """Read-only findings about ``observed`` (errors make ``plan`` fail the check)."""
+        return []
+
+    def apply(self, ctx: Context, change: Change) -> str:
+        """Make one change; return a one-line result. Raise SetupError on failure."""
+        raise NotImplementedError
+
+    def verify(self, ctx: Context) -> None:
+        """Read back after apply; raise SetupError if the step has not converged."""
+        observed = self.read(ctx)
+        left = self.diff(ctx, observed)
+        if left:
+            raise SetupError(f"{self.name}: still differs after apply: {left[0].summary}",
+                             "re-run `vertex-claude-setup apply`; if it persists, check the resource by hand")
+
+
+def fingerprint(observed: Json) -> str:
+    """A stable hash of observed state: a saved plan is stale when any fingerprint changed."""
+    blob = json.dumps(observed, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return "sha256:" + hashlib.sha256(blob).hexdigest()
+
+
+@dataclass
+class StepPlan:
+    """What one step observed and proposes."""
+
+    step: str
+    observed: Json = None
+    fingerprint: str = ""
+    changes: list[Change] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    error: str = ""
+    hint: str = ""
+    skipped: str = ""
+    # True when read while an upstream change was pending: apply re-reads it after that change.
+    after_upstream: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and not self.skipped
+
+
+@dataclass
+class Plan:
+    """The plan for a whole config: one StepPlan per step, in dependency order."""
+
+    project: str
+    config_digest: str
+    steps: list[StepPlan]
+
+    @property
+    def changes(self) -> list[Change]:
+        return [c for s in self.steps for c in s.changes]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for s in self.steps for f in s.findings]
+
+    @property
+    def errors(self) -> list[StepPlan]:
+        return [s for s in self.steps if s.error]
+
+    def counts(self) -> dict[str, int]:
+        out = {"create": 0, "update": 0, "delete": 0}
+        for change in self.changes:
+            out[change.action] += 1
+        return out
+
+
+@dataclass
+class Outcome:
+    """The result of applying one change (or of skipping it)."""
+
+    step: str
+    summary: str
+    status: Literal["applied", "failed", "skipped"]
+    message: str = ""
+    hint: str = ""
+
+
+def order(steps: Sequence[Step]) -> list[Step]:
+    """Steps in a dependency-respecting order; unknown or cyclic dependencies are a bug."""
+    by_name = {s.name: s for s in steps}
+    out: list[Step] = []
+    seen: set[str] = set()
+
+    def visit(step: Step, trail: tuple[str, ...]) -> None:
+        if step.name in seen:
+            return
+        if step.name in trail:
+            raise RuntimeError(f"dependency cycle: {' -> '.join((*trail, step.name))}")
+        for dep in step.depends_on:
+            if dep in by_name:
+                visit(by_name[dep], (*trail, step.name))
+        seen.add(step.name)
+        out.append(step)
+
+    for step in steps:
+        visit(step, ())
+    return out
+
+
+def _run_graph(steps: Sequence[Step], work: Callable[[Step, dict[str, Any]], Any]) -> dict[str, Any]:
+    """Run ``work(step, upstream_results)`` for every step, each as soon as its dependencies finished."""
+    ordered = order(steps)
+    names = {s.name for s in ordered}
+    futures: dict[str, Future[Any]] = {}
+    lock = threading.Lock()
+    with ThreadPoolExecutor(max_workers=max(1, len(ordered)), thread_name_prefix="step") as pool:
+        def task(step: Step) -> Any:
+            with lock:
+                deps = {d: futures[d] for d in step.depends_on if d in names}
+            upstream = {d: f.result() for d, f in deps.items()}
+            return work(step, upstream)
+
+        for step in ordered:  # dependencies are submitted first, so their futures exist
+            with lock:
+                futures[step.name] = pool.submit(task, step)
+        return {name: f.result() for name, f in futures.items()}
+
+
+def plan_steps(ctx: Context, steps: Sequence[Step], project: str) -> Plan:
+    """Read every step (concurrently where independent) and diff it. Never changes anything."""
+
+    def work(step: Step, upstream: dict[str, StepPlan]) -> StepPlan:
+        failed = [d for d, p in upstream.items() if not p.ok]
+        if failed:
+            return StepPlan(step=step.name, skipped=f"depends on {', '.join(failed)}, which failed")
+        # Pending-ness is transitive: two hops behind a pending change, state is still "known after apply".
+        pending = frozenset(d for d, p in upstream.items() if p.changes or p.after_upstream)
+        step_ctx = Context(ctx.config, ctx.google, pending_upstream=pending)
+        result = StepPlan(step=step.name, after_upstream=bool(pending))
+        try:
+            result.observed = step.read(step_ctx)
+            result.fingerprint = fingerprint(result.observed)
+            result.changes = step.diff(step_ctx, result.observed)
+            result.findings = step.check(step_ctx, result.observed)
+        except SetupError as exc:
+            result.error, result.hint = exc.message, exc.hint
+        return result
+
+    results = _run_graph(steps, work)
+    return Plan(project=project, config_digest=ctx.config.digest(), steps=[results[s.name] for s in order(steps)])
+
+
+def apply_plan(
+    ctx: Context,
+    steps: Sequence[Step],
+    plan: Plan,
+    on_outcome: Callable[[Outcome], None] = lambda _o: None,
+) -> list[Outcome]:
+    """Apply the plan's changes step by step, each step after its dependencies.
+
+    A failed step skips its dependents; independent steps still finish. A step whose plan was made
+    while an upstream change was pending is re-read and re-diffed once that upstream is applied.
+    """
+    planned = {p.step: p for p in plan.steps}
+
+    def work(step: Step, upstream: dict[str, bool]) -> bool:
+        step_plan = planned.get(step.name, StepPlan(step=step.name))
+        failed = [d for d, ok in upstream.items() if not ok]
+        changes = step_plan.changes
+        if failed or not step_plan.ok:
+            reason = f"depends on {', '.join(failed)}, which failed" if failed else step_plan.error or step_plan.skipped
+            for change in changes or [Change(step.name, "update", f"{step.name}: not planned")]:
+                _emit(on_outcome, Outcome(step.name, change.summary, "skipped", reason))
+            return False
+        if step_plan.after_upstream:
+            try:
+                observed = step.read(ctx)
+                changes = step.diff(ctx, observed)
+            except SetupError as exc:
+                _emit(on_outcome, Outcome(step.name, f"{step.name}: re-read after upstream changes", "failed",
+                                          exc.message, exc.hint))
+                return False
+        ok = True
+        for change in changes:
+            try:
+                message = step.apply(ctx, change)
+                _emit(on_outcome, Outcome(step.name, change.summary, "applied", message))
+            except SetupError as exc:
+                ok = False
+                _emit(on_outcome, Outcome(step.name, change.summary, "failed", exc.message, exc.hint))
+        if ok and changes:
+            try:
+                step.verify(ctx)
+            except SetupError as exc:
+                ok = False
+                _emit(on_outcome, Outcome(step.name, f"verify {step.name}", "failed", exc.message, exc.hint))
+        return ok
+
+    outcomes: list[Outcome] = []
+    emit_lock = threading.Lock()
+
+    def _emit(callback: Callable[[Outcome], None], outcome: Outcome) -> None:
+        with emit_lock:
+            outcomes.append(outcome)
+            callback(outcome)
+
+    _run_graph(steps, work)
+    return outcomes
+
+
+def drift(saved: Plan, current: Plan) -> list[str]:
+    """How the world moved since ``saved`` was made: one line per step whose state changed."""
+    now = {p.step: p for p in current.steps}
+    lines: list[str] = []
+    for old in saved.steps:
+        new = now.get(old.step)
+        if new is None:
+            lines.append(f"{old.step}: step no longer exists")
+        elif new.error:
+            lines.append(f"{old.step}: cannot be read now: {new.error}")
+        elif old.fingerprint != new.fingerprint:
+            lines.append(f"{old.step}: {describe_difference(old.observed, new.observed)}")
+    return lines
+
+
+def describe_difference(before: Json, after: Json, path: str = "") -> str:
+    """The first differing field between two observed states, as ``path: old → new``."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in sorted(set(before) | set(after)):
+            if before.get(key) != after.get(key):
+                return describe_difference(before.get(key), after.get(key), f"{path}.{key}" if path else key)
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        for i, (b, a) in enumerate(zip(before, after, strict=True)):
+            if b != a:
+                return describe_difference(b, a, f"{path}[{i}]")
+    return f"{path or 'state'}: {_short(before)} → {_short(after)}"
+
+
+def _short(value: Json) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -1,0 +1,47 @@
+"""Service Usage v1: read and enable APIs (real client, REST, LRO waited for)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import retry
+from .errors import Where, from_api_core
+from .session import GoogleApis
+
+API = "serviceusage.googleapis.com"
+LRO_TIMEOUT_S = 600.0
+
+
+def get_state(google: GoogleApis, project: str, service: str) -> str:
+    """``ENABLED`` or ``DISABLED`` for one service on the project."""
+    from google.api_core import exceptions
+
+    client = google.service_usage_client()
+    try:
+        svc = retry.call(lambda: client.get_service(request={"name": f"projects/{project}/services/{service}"}))
+    except exceptions.GoogleAPICallError as exc:
+        raise from_api_core(exc, Where(API, project)) from None
+    return str(svc.state.name)
+
+
+def enable(google: GoogleApis, project: str, service: str) -> str:
+    """Enable ``service`` and wait for the long-running operation; returns the final state."""
+    from google.api_core import exceptions
+    from google.api_core.future import polling
+
+    client = google.service_usage_client()
+    where = Where(API, project)
+    try:
+        op: Any = retry.call(lambda: client.enable_service(
+            request={"name": f"projects/{project}/services/{service}"}))
+        fast_polling = polling.DEFAULT_POLLING.with_delay(initial=0.2, maximum=10.0).with_timeout(LRO_TIMEOUT_S)
+        response = op.result(timeout=LRO_TIMEOUT_S, polling=fast_polling)
+    except exceptions.GoogleAPICallError as exc:
+        raise from_api_core(exc, where) from None
+    except TimeoutError:
+        from ..errors import GoogleApiError
+
+        raise GoogleApiError(f"{where.describe()}: enabling {service} did not finish in {LRO_TIMEOUT_S:.0f}s",
+                             "re-run `vertex-claude-setup apply`; the operation continues on Google's side") from None
+    state = getattr(getattr(response, "service", None), "state", None)
+    return str(state.name) if state is not None and state.name != "STATE_UNSPECIFIED" else "ENABLED"

@@ -1,0 +1,170 @@
+"""Credentials and endpoints for every Google API the tool calls, built lazily.
+
+Real Google: Application Default Credentials (``google.auth.default``), optional impersonation and
+quota project. Emulator (``--emulator`` or ``VERTEX_CLAUDE_EMULATOR_HOST``): anonymous credentials
+and every endpoint pointed at the emulator.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from ..errors import SetupError
+
+if TYPE_CHECKING:
+    from ..config import Config
+
+SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
+EMULATOR_TOKEN = "emulator-token"  # never a real token; the emulator accepts any bearer
+
+
+@dataclass(frozen=True)
+class EmulatorTarget:
+    """Where an emulator listens: one HTTP address for every REST API, one gRPC target for Logging."""
+
+    http: str  # "http://127.0.0.1:8089"
+    grpc: str  # "127.0.0.1:8090"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> EmulatorTarget | None:
+        """``VERTEX_CLAUDE_EMULATOR_HOST=host:port`` (+ optional ``VERTEX_CLAUDE_EMULATOR_GRPC_HOST``)."""
+        env = os.environ if environ is None else environ
+        host = env.get("VERTEX_CLAUDE_EMULATOR_HOST", "").strip()
+        if not host:
+            return None
+        host = host.removeprefix("http://")
+        name, _, port = host.rpartition(":")
+        if not name or not port.isdigit():
+            raise SetupError(f"VERTEX_CLAUDE_EMULATOR_HOST='{host}' is not host:port",
+                             "set it like VERTEX_CLAUDE_EMULATOR_HOST=localhost:8089")
+        grpc = env.get("VERTEX_CLAUDE_EMULATOR_GRPC_HOST", "").strip() or f"{name}:{int(port) + 1}"
+        return cls(http=f"http://{host}", grpc=grpc)
+
+
+class GoogleApis:
+    """Lazily built credentials, endpoints and clients for one config (thread-safe)."""
+
+    def __init__(self, config: Config, emulator: EmulatorTarget | None = None) -> None:
+        self.config = config
+        self.emulator = emulator
+        self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
+
+    # -- endpoints -------------------------------------------------------------------------
+    def endpoint(self, api: str) -> str:
+        """Base URL of a REST API (``serviceusage``, ``resourcemanager``, ``bigquery``…)."""
+        if self.emulator:
+            return self.emulator.http
+        return self.config.endpoints[api]
+
+    def vertex_endpoint(self, region: str) -> str:
+        """Base URL (no ``/v1``) of the Vertex AI host that serves ``region``."""
+        if self.emulator:
+            return self.emulator.http
+        from ..catalog import regions
+
+        info = regions().get(region)
+        if region == "global":
+            return self.config.endpoints["aiplatform_global"]
+        if info is not None and info.kind == "multi-region":
+            return f"https://{info.host}"
+        return self.config.endpoints["aiplatform"].replace("{region}", region)
+
+    def claude_base_url(self, region: str) -> str:
+        """``base_url`` for AnthropicVertex: a configured gateway, the emulator, or the region's host."""
+        if self.config.endpoints.get("claude") and not self.emulator:
+            return self.config.endpoints["claude"].replace("{region}", region).rstrip("/")
+        return self.vertex_endpoint(region).rstrip("/") + "/v1"
+
+    def logging_target(self) -> str:
+        """gRPC ``host:port`` of Cloud Logging (ConfigServiceV2 has no REST transport)."""
+        return self.emulator.grpc if self.emulator else self.config.endpoints["logging"]
+
+    # -- credentials -----------------------------------------------------------------------
+    @cached_property
+    def credentials(self) -> Any:
+        """ADC (optionally impersonated, with quota project); anonymous under the emulator."""
+        if self.emulator:
+            from google.auth.credentials import AnonymousCredentials
+
+            return AnonymousCredentials()
+        import google.auth
+        from google.auth import exceptions as auth_exceptions
+
+        try:
+            creds, _project = google.auth.default(scopes=SCOPES, quota_project_id=self.config.quota_project or None)
+        except auth_exceptions.DefaultCredentialsError:
+            raise SetupError("no Google credentials found (Application Default Credentials)",
+                             "run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS "
+                             "to a key file, or use --emulator") from None
+        if self.config.impersonate_service_account:
+            from google.auth import impersonated_credentials
+
+            creds = impersonated_credentials.Credentials(
+                source_credentials=creds, target_principal=self.config.impersonate_service_account,
+                target_scopes=SCOPES, lifetime=3600)
+            if self.config.quota_project:
+                creds = creds.with_quota_project(self.config.quota_project)
+        return creds
+
+    def access_token(self) -> str:
+        """A fresh bearer token for the anthropic SDK. Never printed or saved."""
+        if self.emulator:
+            return EMULATOR_TOKEN
+        import google.auth.transport.requests
+
+        creds = self.credentials
+        with self._lock:
+            if not creds.valid:
+                try:
+                    creds.refresh(google.auth.transport.requests.Request())
+                except Exception as exc:  # google.auth.exceptions.RefreshError and transport errors
+                    raise SetupError(f"could not get an access token: {type(exc).__name__}",
+                                     "run `gcloud auth application-default login` and check impersonation") from None
+            return str(creds.token)
+
+    # -- clients ---------------------------------------------------------------------------
+    def _cached(self, key: str, build: Any) -> Any:
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = build()
+            return self._clients[key]
+
+    def client_options(self, api: str) -> dict[str, str]:
+        return {"api_endpoint": self.endpoint(api)}
+
+    def projects_client(self) -> Any:
+        """``resourcemanager_v3.ProjectsClient`` over REST."""
+
+        def build() -> Any:
+            from google.cloud import resourcemanager_v3
+
+            return resourcemanager_v3.ProjectsClient(credentials=self.credentials, transport="rest",
+                                                     client_options=self.client_options("resourcemanager"))
+
+        return self._cached("projects", build)
+
+    def service_usage_client(self) -> Any:
+        """``service_usage_v1.ServiceUsageClient`` over REST."""
+
+        def build() -> Any:
+            from google.cloud import service_usage_v1
+
+            return service_usage_v1.ServiceUsageClient(credentials=self.credentials, transport="rest",
+                                                       client_options=self.client_options("serviceusage"))
+
+        return self._cached("serviceusage", build)
+
+    def authorized_session(self) -> Any:
+        """A google-auth ``AuthorizedSession`` for JSON calls the generated clients cannot make faithfully."""
+
+        def build() -> Any:
+            from google.auth.transport.requests import AuthorizedSession
+
+            return AuthorizedSession(self.credentials)
+
+        return self._cached("session", build)

@@ -1,0 +1,62 @@
+"""Vertex AI control-plane JSON calls (google-auth ``AuthorizedSession``): the regional host is chosen per call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import GoogleApiError
+from . import retry
+from .errors import Where, explain
+from .session import GoogleApis
+
+API = "aiplatform.googleapis.com"
+
+
+class HttpError(Exception):
+    """A non-2xx answer, kept raw so the retry policy and error translation can read it."""
+
+    def __init__(self, code: int, body: Any) -> None:
+        super().__init__(f"HTTP {code}")
+        self.code = code
+        body = next((b for b in body if isinstance(b, dict)), {}) if isinstance(body, list) else body
+        self.error = (body or {}).get("error", {}) if isinstance(body, dict) else {}
+        self.details = self.error.get("details", [])
+
+    @property
+    def reason(self) -> str:
+        from .errors import error_info
+
+        return str(error_info(self.details).get("reason") or "")
+
+    def explain(self, where: Where) -> GoogleApiError:
+        return explain(where, http_code=self.code, status=str(self.error.get("status", "")),
+                       message=str(self.error.get("message", "")), details=self.details)
+
+
+def request_json(google: GoogleApis, method: str, url: str, **kwargs: Any) -> Any:
+    """One JSON call through the authorized session; raises HttpError on a non-2xx answer."""
+    session = google.authorized_session()
+    resp = session.request(method, url, timeout=60, **kwargs)
+    try:
+        body = resp.json() if resp.content else {}
+    except ValueError:
+        body = {"error": {"code": resp.status_code, "message": resp.text[:200], "status": ""}}
+    if resp.status_code >= 400:
+        raise HttpError(resp.status_code, body)
+    return body
+
+
+def _service_disabled_or_transient(exc: BaseException) -> bool:
+    if isinstance(exc, HttpError):
+        return exc.code in retry.TRANSIENT_HTTP or exc.reason == "SERVICE_DISABLED"
+    return False
+
+
+def wait_until_serving(google: GoogleApis, project: str, region: str) -> None:
+    """After enabling the API, retry SERVICE_DISABLED (propagation) until Vertex AI answers in ``region``."""
+    url = f"{google.vertex_endpoint(region)}/v1/projects/{project}/locations/{region}/operations"
+    try:
+        retry.call(lambda: request_json(google, "GET", url, params={"pageSize": 1}),
+                   retry_if=_service_disabled_or_transient)
+    except HttpError as exc:
+        raise exc.explain(Where(API, project, region)) from None

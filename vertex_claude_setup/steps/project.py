@@ -1,0 +1,23 @@
+"""Step: the project exists and is ACTIVE (read-only; the tool never creates or deletes projects)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import Context, Step
+from ..errors import SetupError
+from ..gcp import projects
+
+
+class ProjectStep(Step):
+    """Resource Manager v3 ``projects.get``; everything else depends on it."""
+
+    name = "project"
+
+    def read(self, ctx: Context) -> Any:
+        project = projects.get_project(ctx.google, ctx.config.project)
+        if project["state"] != "ACTIVE":
+            pid = ctx.config.project
+            raise SetupError(f"project {pid} is {project['state']}, not ACTIVE",
+                             f"restore it (`gcloud projects undelete {pid}`) or pick another project")
+        return {"projectId": project["projectId"], "name": project["name"], "state": project["state"]}
