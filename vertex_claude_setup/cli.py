@@ -19,7 +19,8 @@ from .runtime import Options
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_FINDINGS = 0, 1, 2, 3
 
 # name -> ("module:attribute", short help): imported only when the command runs (fast --help).
-LAZY_COMMANDS: dict[str, tuple[str, str]] = {}
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+}
 
 
 class LazyGroup(click.Group):

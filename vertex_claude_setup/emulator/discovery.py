@@ -87,6 +87,9 @@ def validate(api: str, schema_name: str | None, body: Any) -> None:
     if schema_name is None or schema_name in {"GoogleApiHttpBody", "HttpBody"}:
         return
     schemas = document(api).get("schemas", {})
+    props = schemas.get(schema_name, {}).get("properties", {})
+    if any(p.get("$ref") == "GoogleApiHttpBody" for p in props.values()):
+        return  # the HTTP body *is* the payload (rawPredict): any JSON is valid here
     if not isinstance(body, dict):
         raise _invalid("", "Invalid JSON payload received. Expected an object.")
     _check_object(schemas, schemas.get(schema_name, {}), body, "")

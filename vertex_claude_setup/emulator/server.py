@@ -54,6 +54,19 @@ class Response:
     chunks: Iterator[bytes] | None = None
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """One request as the emulator saw it."""
+
+    method: str
+    path: str
+    host: str
+    raw_body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.raw_body) if self.raw_body else None
+
+
 Handler = Callable[[Request], "Response | dict[str, Any] | list[Any]"]
 
 
@@ -91,9 +104,23 @@ def handles_path(http_method: str, regex: str) -> Callable[[Handler], Handler]:
     return register
 
 
+_INFRASTRUCTURE = {"server", "state", "faults", "discovery", "googleerrors", "common"}
+
+
 def _load_modules() -> None:
-    # Importing registers the handlers; later issues add modules here.
-    from . import resourcemanager, serviceusage, vertex  # noqa: F401
+    """Import every API module of this package: importing one registers its handlers."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(_package_path()):
+        if info.name not in _INFRASTRUCTURE and not info.name.startswith("_"):
+            importlib.import_module(f"{__package__}.{info.name}")
+
+
+def _package_path() -> list[str]:
+    from pathlib import Path
+
+    return [str(Path(__file__).parent)]
 
 
 def region_of(req: Request) -> str:
@@ -108,7 +135,7 @@ class Emulator:
         _load_modules()
         self.state = state or State()
         self.faults = Faults(self.state.data)
-        self.requests: list[tuple[str, str]] = []  # (method, path) log for tests
+        self.requests: list[Recorded] = []  # every request, for tests and debugging
         self._http: ThreadingHTTPServer | None = None
         self._stops: list[Callable[[], None]] = []
         self.grpc_port = 0
@@ -123,7 +150,7 @@ class Emulator:
             host, _, rest = host_and_rest.partition("/")
             path = "/" + rest
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
-        self.requests.append((method, path))
+        self.requests.append(Recorded(method, path, host, raw_body))
         try:
             body: Any = json.loads(raw_body) if raw_body.strip() else None
         except ValueError:

@@ -159,6 +159,15 @@ class GoogleApis:
 
         return self._cached("serviceusage", build)
 
+    def anthropic_client(self, region: str, *, asynchronous: bool = False, max_retries: int = 0,
+                         timeout: float = 60.0) -> Any:
+        """``AnthropicVertex`` (or ``AsyncAnthropicVertex``) for ``region``, pointed at the right host."""
+        from anthropic import AnthropicVertex, AsyncAnthropicVertex
+
+        cls: Any = AsyncAnthropicVertex if asynchronous else AnthropicVertex
+        return cls(project_id=self.config.project, region=region, base_url=self.claude_base_url(region),
+                   access_token=self.access_token(), max_retries=max_retries, timeout=timeout)
+
     def authorized_session(self) -> Any:
         """A google-auth ``AuthorizedSession`` for JSON calls the generated clients cannot make faithfully."""
 
