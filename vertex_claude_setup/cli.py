@@ -309,7 +309,12 @@ def emulator_serve(host: str, port: int, grpc_port: int | None, serve_scenario: 
 @emulator.command("reset")
 @click.pass_context
 def emulator_reset(ctx: click.Context) -> None:
-    """Forget the --emulator state beside the config, so the next run starts fresh."""
+    """Forget the --emulator state beside the config, so the next run starts fresh.
+
+    \b
+    Example:
+      vertex-claude-setup emulator reset
+    """
     from .runtime import emulator_state_path, load_config
 
     path = emulator_state_path(load_config(options(ctx)))

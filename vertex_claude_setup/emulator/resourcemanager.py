@@ -45,8 +45,9 @@ def get_iam_policy(req: Request) -> dict[str, Any]:
 
 
 def _next_etag(etag: str) -> str:
-    raw = base64.b64decode(etag) if etag else b"\0" * 8
-    counter = int.from_bytes(raw[-8:].rjust(8, b"\0"), "big") + 1
+    """Etags look like Google's (``BwY…``): a version byte and a 7-byte counter, base64."""
+    raw = base64.b64decode(etag) if etag else b"\x07" + b"\0" * 7
+    counter = (int.from_bytes(raw[1:8], "big") + 1) % (1 << 56)
     return base64.b64encode(b"\x07" + counter.to_bytes(7, "big")).decode()
 
 

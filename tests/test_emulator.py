@@ -1,0 +1,127 @@
+"""The emulator itself: discovery-checked routes and bodies, Google error shapes, faults, persistence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from conftest import PROJECT, Runner
+
+from vertex_claude_setup.emulator import Emulator, State, discovery
+
+
+def _url(emulator: Any) -> str:
+    return f"http://{emulator.grpc_target.rsplit(':', 1)[0]}:{int(emulator.grpc_target.rsplit(':', 1)[1]) - 1}"
+
+
+def test_unknown_field_is_rejected_like_google(emulator: Emulator) -> None:
+    url = _url(emulator)
+    resp = requests.post(f"{url}/v3/projects/{PROJECT}:setIamPolicy",
+                         json={"policy": {"bindings": [], "etagg": "x"}}, timeout=5)
+    assert resp.status_code == 400
+    error = resp.json()["error"]
+    assert error["status"] == "INVALID_ARGUMENT"
+    assert error["message"] == "Invalid JSON payload received. Unknown name \"etagg\" at 'policy': Cannot find field."
+    assert error["details"][0]["@type"] == "type.googleapis.com/google.rpc.BadRequest"
+
+
+def test_wrong_type_and_enum_are_rejected() -> None:
+    with pytest.raises(Exception, match="TYPE_BOOL"):
+        discovery.validate("serviceusage.v1", "DisableServiceRequest", {"disableDependentServices": "yes"})
+    with pytest.raises(Exception, match="CHECK_IT"):
+        discovery.validate("serviceusage.v1", "DisableServiceRequest", {"checkIfServiceHasUsage": "CHECK_IT"})
+    discovery.validate("serviceusage.v1", "DisableServiceRequest", {"check_if_service_has_usage": "CHECK"})
+
+
+def test_routes_come_from_discovery_documents() -> None:
+    meth = discovery.method("serviceusage.v1", "serviceusage.services.enable")
+    assert meth.http_method == "POST"
+    assert meth.regex.match("/v1/projects/p1/services/aiplatform.googleapis.com:enable")
+    with pytest.raises(KeyError):
+        discovery.method("serviceusage.v1", "serviceusage.services.explode")
+
+
+def test_unknown_path_is_google_404(emulator: Emulator) -> None:
+    resp = requests.get(f"{_url(emulator)}/v1/nothing/here", timeout=5)
+    assert resp.status_code == 404 and resp.json()["error"]["status"] == "NOT_FOUND"
+
+
+def test_service_disabled_body_has_error_info(emulator: Emulator) -> None:
+    resp = requests.get(f"{_url(emulator)}/v1/projects/{PROJECT}/locations/us-east5/operations", timeout=5)
+    assert resp.status_code == 403
+    error = resp.json()["error"]
+    assert error["status"] == "PERMISSION_DENIED"
+    info = error["details"][0]
+    assert info["reason"] == "SERVICE_DISABLED" and info["metadata"]["service"] == "aiplatform.googleapis.com"
+    assert "has not been used in project" in error["message"]
+
+
+def test_set_iam_policy_etag_and_update_mask(emulator: Emulator) -> None:
+    url = _url(emulator)
+    policy = requests.post(f"{url}/v3/projects/{PROJECT}:getIamPolicy",
+                           json={"options": {"requestedPolicyVersion": 3}}, timeout=5).json()
+    audit = [{"service": "aiplatform.googleapis.com", "auditLogConfigs": [{"logType": "DATA_READ"}]}]
+    # without updateMask, auditConfigs are ignored (default mask is bindings,etag), as on Google
+    ignored = requests.post(f"{url}/v3/projects/{PROJECT}:setIamPolicy",
+                            json={"policy": {**policy, "auditConfigs": audit}}, timeout=5).json()
+    assert "auditConfigs" not in ignored
+    stale = requests.post(f"{url}/v3/projects/{PROJECT}:setIamPolicy",
+                          json={"policy": {**policy, "auditConfigs": audit}, "updateMask": "auditConfigs"}, timeout=5)
+    assert stale.status_code == 409 and stale.json()["error"]["status"] == "ABORTED"
+    fresh = requests.post(f"{url}/v3/projects/{PROJECT}:setIamPolicy",
+                          json={"policy": {**ignored, "auditConfigs": audit}, "updateMask": "auditConfigs"},
+                          timeout=5).json()
+    assert fresh["auditConfigs"] == audit and fresh["bindings"] == policy["bindings"]
+    assert fresh["etag"] != ignored["etag"]
+
+
+def test_faults_are_deterministic_by_seed() -> None:
+    def outcomes(seed: int) -> list[int]:
+        emu = Emulator(State({"seed": seed, "faults": [{"path": "/v3/projects/*", "status": 503, "rate": 0.5}]}))
+        return [emu.dispatch("GET", f"/v3/projects/{PROJECT}", {}, b"").status for _ in range(20)]
+
+    assert outcomes(7) == outcomes(7)
+    assert set(outcomes(7)) == {200, 503}
+
+
+def test_one_shot_fault_and_latency() -> None:
+    emu = Emulator(State({"faults": [{"method": "GET", "path": "/v3/*", "status": 429, "times": 1,
+                                      "retry_delay": "1s", "latency_ms": 1}]}))
+    first = emu.dispatch("GET", f"/v3/projects/{PROJECT}", {}, b"")
+    assert first.status == 429
+    assert first.body["error"]["details"][0]["retryDelay"] == "1s"
+    assert emu.dispatch("GET", f"/v3/projects/{PROJECT}", {}, b"").status == 200
+
+
+def test_scenario_file_toml(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('[defaults]\nauto_create_projects = false\n[projects.known-project]\nnumber = 123456789012\n'
+                    'enabled_services = ["aiplatform.googleapis.com"]\n')
+    state = State.from_scenario(path)
+    assert state.project("known-project") is not None
+    assert state.project("123456789012") is not None
+    assert state.project("other-project") is None
+
+
+def test_state_persists_across_runs(run: Runner, tmp_path: Path) -> None:
+    assert run("--emulator", "--project", PROJECT, "api", "enable").code == 0
+    saved = json.loads((tmp_path / ".vertex-claude" / "emulator-state.json").read_text())
+    assert saved["projects"][PROJECT]["services"] == {"aiplatform.googleapis.com": "ENABLED"}
+
+
+def test_external_emulator_via_environment(run: Runner, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VERTEX_CLAUDE_EMULATOR_HOST", _url(emulator).removeprefix("http://"))
+    result = run("--project", PROJECT, "plan", "--detailed-exitcode")
+    assert result.code == 2 and "+ enable service aiplatform.googleapis.com" in result.out
+    assert any(r.path == f"/v3/projects/{PROJECT}" for r in emulator.requests)
+
+
+def test_bad_emulator_host_is_clear(run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VERTEX_CLAUDE_EMULATOR_HOST", "nonsense")
+    result = run("--project", PROJECT, "plan")
+    assert result.code == 1
+    assert result.err == ("Error: VERTEX_CLAUDE_EMULATOR_HOST='nonsense' is not host:port\n"
+                          "  fix: set it like VERTEX_CLAUDE_EMULATOR_HOST=localhost:8089\n")

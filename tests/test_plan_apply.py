@@ -1,0 +1,147 @@
+"""plan → apply → plan through the real Google clients against the emulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from conftest import PROJECT, Runner
+
+PLAN_ONE_CHANGE = f"""\
+vertex-claude-setup will perform the following actions on project {PROJECT}:
+
+  + enable service aiplatform.googleapis.com on project {PROJECT}
+      DISABLED → ENABLED
+      # Claude on Vertex AI is served by the Vertex AI API
+
+Plan: 1 to add, 0 to change, 0 to destroy.
+"""
+NO_CHANGES = f"No changes. Project {PROJECT} matches the configuration.\n"
+
+
+def test_fresh_project_plan_apply_converges(run: Runner) -> None:
+    first = run("--emulator", "--project", PROJECT, "plan", "--detailed-exitcode")
+    assert (first.code, first.out, first.err) == (2, PLAN_ONE_CHANGE, "")
+
+    applied = run("--emulator", "--project", PROJECT, "apply", "--auto-approve")
+    assert applied.code == 0
+    assert applied.out == PLAN_ONE_CHANGE + (
+        f"\n  ✓ enable service aiplatform.googleapis.com on project {PROJECT}: "
+        f"aiplatform.googleapis.com is ENABLED on project {PROJECT}\n\nApply complete! 1 applied.\n")
+
+    again = run("--emulator", "--project", PROJECT, "plan", "--detailed-exitcode")
+    assert (again.code, again.out) == (0, NO_CHANGES)
+    second_apply = run("--emulator", "--project", PROJECT, "apply", "--auto-approve")
+    assert (second_apply.code, second_apply.out) == (0, NO_CHANGES)
+
+
+def test_api_already_enabled_is_adopted(run: Runner, scenario: Callable[[dict[str, Any]], Path]) -> None:
+    path = scenario({"projects": {PROJECT: {"enabled_services": ["aiplatform.googleapis.com"]}}})
+    result = run("--emulator", "--scenario", str(path), "--project", PROJECT, "plan", "--detailed-exitcode")
+    assert (result.code, result.out) == (0, NO_CHANGES)
+
+
+def test_pending_operation_is_polled_and_propagation_retried(run: Runner, scenario: Callable[[dict[str, Any]], Path],
+                                                             tmp_path: Path) -> None:
+    path = scenario({"defaults": {"operation_polls": 3, "propagation_calls": 2}})
+    result = run("--emulator", "--scenario", str(path), "--project", PROJECT, "apply", "--auto-approve")
+    assert result.code == 0, result.err
+    assert "Apply complete! 1 applied." in result.out
+    state = json.loads((tmp_path / ".vertex-claude" / "emulator-state.json").read_text())
+    ops = state["operations"]
+    assert len(ops) == 1 and next(iter(ops.values()))["polls_left"] == 0
+    # both SERVICE_DISABLED answers during propagation were consumed by retries
+    assert state["projects"][PROJECT]["propagation"]["aiplatform.googleapis.com"] == 0
+
+
+def test_billing_disabled_is_one_line_error(run: Runner, scenario: Callable[[dict[str, Any]], Path]) -> None:
+    path = scenario({"projects": {PROJECT: {"billing_enabled": False}}})
+    result = run("--emulator", "--scenario", str(path), "--project", PROJECT, "apply", "--auto-approve")
+    assert result.code == 1
+    assert "Traceback" not in result.err + result.out
+    assert (f"  ✗ enable service aiplatform.googleapis.com on project {PROJECT}: serviceusage.googleapis.com "
+            f"(project {PROJECT}): billing is not enabled on project {PROJECT}\n"
+            f"      fix: link a billing account at https://console.cloud.google.com/billing/linkedaccount?project="
+            f"{PROJECT}\n") in result.out
+    assert result.out.endswith("Apply failed: 0 applied, 1 failed, 0 skipped. Fix the cause and run apply again: "
+                               "it resumes where it stopped.\n")
+
+
+def test_permission_denied_names_role(run: Runner, scenario: Callable[[dict[str, Any]], Path]) -> None:
+    path = scenario({"projects": {PROJECT: {"permissions": ["resourcemanager.projects.get"]}}})
+    result = run("--emulator", "--scenario", str(path), "--project", PROJECT, "plan")
+    assert result.code == 1
+    assert result.out == (
+        f"Error: api: serviceusage.googleapis.com (project {PROJECT}): permission serviceusage.services.get denied: "
+        f"Permission 'serviceusage.services.get' denied on resource '//serviceusage.googleapis.com/projects/"
+        f"{PROJECT}' (or it may not exist).\n"
+        f"  fix: grant roles/serviceusage.serviceUsageViewer to your principal on project {PROJECT}\n"
+        "Plan incomplete: fix the errors above and plan again.\n")
+
+
+def test_missing_project_says_missing_or_no_access(run: Runner, scenario: Callable[[dict[str, Any]], Path]) -> None:
+    path = scenario({"defaults": {"auto_create_projects": False}})
+    result = run("--emulator", "--scenario", str(path), "--project", "no-such-project", "plan")
+    assert result.code == 1
+    assert result.out == (
+        "Error: project: project no-such-project does not exist or you have no access to it (Resource Manager "
+        "answered 403 PERMISSION_DENIED; it does not say which)\n"
+        "  fix: check the project ID (`gcloud projects list`) and that your principal holds a role on "
+        "no-such-project, e.g. roles/browser\n"
+        "Skipped: api: depends on project, which failed\n"
+        "Plan incomplete: fix the errors above and plan again.\n")
+
+
+def test_project_pending_deletion(run: Runner, scenario: Callable[[dict[str, Any]], Path]) -> None:
+    path = scenario({"projects": {PROJECT: {"state": "DELETE_REQUESTED"}}})
+    result = run("--emulator", "--scenario", str(path), "--project", PROJECT, "plan")
+    assert result.code == 1
+    assert result.out.startswith(f"Error: project: project {PROJECT} is DELETE_REQUESTED, not ACTIVE\n"
+                                 f"  fix: restore it (`gcloud projects undelete {PROJECT}`)")
+
+
+def test_transient_failure_then_rerun_converges(run: Runner, scenario: Callable[[dict[str, Any]], Path]) -> None:
+    path = scenario({"faults": [{"method": "POST", "path": "*:enable", "status": 503, "times": 1000}]})
+    failed = run("--emulator", "--scenario", str(path), "--project", PROJECT, "apply", "--auto-approve")
+    assert failed.code == 1
+    assert "Google answered 503 UNAVAILABLE after retries" in failed.out
+    # the outage ends (the state file keeps the rule; clear it as an operator would wait it out)
+    state_path = Path(".vertex-claude/emulator-state.json")
+    state = json.loads(state_path.read_text())
+    state["faults"] = []
+    state_path.write_text(json.dumps(state))
+    rerun = run("--emulator", "--project", PROJECT, "apply", "--auto-approve")
+    assert rerun.code == 0 and "Apply complete! 1 applied." in rerun.out
+    assert run("--emulator", "--project", PROJECT, "plan", "--detailed-exitcode").code == 0
+
+
+def test_one_shot_503_is_retried_transparently(run: Runner, scenario: Callable[[dict[str, Any]], Path]) -> None:
+    path = scenario({"faults": [{"method": "GET", "path": "/v1/projects/*/services/*", "status": 503, "times": 2}]})
+    result = run("--emulator", "--scenario", str(path), "--project", PROJECT, "plan", "--detailed-exitcode")
+    assert (result.code, result.out) == (2, PLAN_ONE_CHANGE)
+
+
+def test_apply_without_terminal_needs_auto_approve(run: Runner) -> None:
+    result = run("--emulator", "--project", PROJECT, "apply")
+    assert result.code == 1
+    assert result.err.strip().endswith("apply needs confirmation: pass --auto-approve (no terminal to ask on)")
+
+
+def test_api_status_and_enable(run: Runner) -> None:
+    before = run("--emulator", "--project", PROJECT, "api", "status")
+    assert before.out == f"aiplatform.googleapis.com on project {PROJECT}: DISABLED\n"
+    enabled = run("--emulator", "--project", PROJECT, "api", "enable")
+    assert enabled.out == f"aiplatform.googleapis.com is ENABLED on project {PROJECT}\n"
+    again = run("--emulator", "--project", PROJECT, "api", "enable")
+    assert again.out == "No changes: already as configured.\n"
+    status = run("--emulator", "--project", PROJECT, "api", "status", "--json")
+    assert json.loads(status.out) == {"project": PROJECT, "service": "aiplatform.googleapis.com", "state": "ENABLED"}
+
+
+def test_emulator_reset_starts_fresh(run: Runner) -> None:
+    assert run("--emulator", "--project", PROJECT, "apply", "--auto-approve").code == 0
+    reset = run("--project", PROJECT, "emulator", "reset")
+    assert reset.out.startswith("Removed ") and reset.out.endswith("emulator-state.json.\n")
+    assert run("--emulator", "--project", PROJECT, "plan", "--detailed-exitcode").code == 2
