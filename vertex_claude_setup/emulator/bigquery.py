@@ -109,7 +109,8 @@ def seed_dataset(project: dict[str, Any], dataset_id: str, **fields: Any) -> dic
 
 def _bump(resource: dict[str, Any]) -> None:
     resource["lastModifiedTime"] = now_ms()
-    resource["etag"] = f"e{int(str(resource.get('etag', 'e0')).lstrip('e') or 0) + 1}"
+    digits = re.sub(r"\D", "", str(resource.get("etag", ""))) or "0"
+    resource["etag"] = f"e{int(digits) + 1}"
 
 
 # -- datasets ----------------------------------------------------------------------------------------
