@@ -6,7 +6,9 @@ import copy
 import json
 from typing import Any
 
-from logging_support import MODEL, PROJECT, Env, make_env  # noqa: F401  (fixture)
+from logging_support import MODEL, PROJECT, Env
+
+pytest_plugins = ("logging_support",)  # the make_env fixture
 
 DAY_MS = 86_400_000
 
@@ -130,7 +132,8 @@ POLICY: dict[str, Any] = {
     "version": 3, "etag": "BwYAAAAAAAA=",
     "bindings": [
         {"role": "roles/owner", "members": ["user:owner@example.com"]},
-        {"role": "roles/aiplatform.user", "members": ["group:ml@example.com", "serviceAccount:a@p.iam.gserviceaccount.com"],
+        {"role": "roles/aiplatform.user",
+         "members": ["group:ml@example.com", "serviceAccount:a@p.iam.gserviceaccount.com"],
          "condition": {"title": "until 2030", "description": "temporary",
                        "expression": "request.time < timestamp('2030-01-01T00:00:00Z')"}},
     ],
@@ -196,5 +199,5 @@ def test_unavailable_pair_reported_with_its_class(make_env: Any) -> None:
     code, out, _ = env.run("plan")
     assert code == 0
     assert f"~ enable request-response logging {MODEL} in us-east5" in out
-    assert f"in europe-west1\n" not in out.split("Checks:")[0]
+    assert "in europe-west1\n" not in out.split("Checks:")[0]
     assert f"  ! {MODEL} in europe-west1: NOT_SERVABLE_IN_REGION: logging not configured there\n      fix: call " in out
