@@ -6,9 +6,10 @@ import copy
 import json
 from typing import Any
 
+import logging_support
 from logging_support import MODEL, PROJECT, Env
 
-pytest_plugins = ("logging_support",)  # the make_env fixture
+make_env = logging_support.make_env  # the fixture: a fresh emulator and config per test
 
 DAY_MS = 86_400_000
 

@@ -6,9 +6,10 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
+import logging_support
 from logging_support import MODEL, PROJECT, Env
 
-pytest_plugins = ("logging_support",)  # the make_env fixture
+make_env = logging_support.make_env  # the fixture: a fresh emulator and config per test
 
 URI = f"bq://{PROJECT}.claude_logs.request_response_logging"
 
