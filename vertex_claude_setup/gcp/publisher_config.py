@@ -10,6 +10,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import requests
+
+from ..errors import SetupError
 from . import retry
 from .errors import Where
 from .session import GoogleApis
@@ -24,7 +27,16 @@ def model_url(google: GoogleApis, project: str, region: str, model: str) -> str:
 
 
 def _transient(exc: BaseException) -> bool:
+    import requests
+
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return True
     return isinstance(exc, HttpError) and exc.code in retry.TRANSIENT_HTTP
+
+
+def _unreachable(exc: Exception, where: Where) -> SetupError:
+    return SetupError(f"{where.describe()}: cannot reach Vertex AI: {type(exc).__name__}",
+                      "check the network path (proxy, VPC Service Controls, [endpoints] aiplatform)")
 
 
 def fetch_raw(google: GoogleApis, project: str, region: str, model: str) -> dict[str, Any]:
@@ -36,10 +48,13 @@ def fetch_raw(google: GoogleApis, project: str, region: str, model: str) -> dict
 
 def fetch(google: GoogleApis, project: str, region: str, model: str) -> dict[str, Any]:
     """The whole PublisherModelConfig (``{}`` when nothing is set); SetupError on failure."""
+    where = Where(API, project, region, model)
     try:
         return fetch_raw(google, project, region, model)
     except HttpError as exc:
-        raise exc.explain(Where(API, project, region, model)) from None
+        raise exc.explain(where) from None
+    except requests.exceptions.ConnectionError as exc:
+        raise _unreachable(exc, where) from None
 
 
 def set_logging(google: GoogleApis, project: str, region: str, model: str,
@@ -53,6 +68,8 @@ def set_logging(google: GoogleApis, project: str, region: str, model: str,
         done = wait(google, region, operation)
     except HttpError as exc:
         raise exc.explain(where) from None
+    except requests.exceptions.ConnectionError as exc:
+        raise _unreachable(exc, where) from None
     if done.get("error"):
         error = done["error"]
         from .errors import explain
@@ -70,8 +87,6 @@ def wait(google: GoogleApis, region: str, operation: dict[str, Any], timeout: fl
     delay = 0.05
     while not operation.get("done"):
         if time.monotonic() > deadline:
-            from ..errors import SetupError
-
             raise SetupError(f"operation {operation.get('name')} did not finish within {int(timeout)} s",
                              "check it later with `vertex-claude-setup logging verify`")
         time.sleep(delay)

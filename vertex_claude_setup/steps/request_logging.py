@@ -57,8 +57,13 @@ def probe(ctx: Context, model: str, region: str) -> Verdict:
 
 def combine(ctx: Context, model: str, region: str, verdict: Verdict, fetched: Future[dict[str, Any]]) -> dict[str, Any]:
     """One pair's state from its probe verdict and its fetch answer."""
+    import requests
+
     try:
         config: dict[str, Any] | None = fetched.result()
+    except requests.exceptions.ConnectionError as exc:
+        raise SetupError(f"{model} in {region}: cannot reach Vertex AI: {type(exc).__name__}",
+                         "check the network path (proxy, VPC Service Controls, [endpoints] aiplatform)") from None
     except HttpError as exc:
         if verdict.availability in CONFIGURABLE:
             verdict = classify(exc.code, {"error": exc.error}, project=ctx.config.project, model=model, region=region)
