@@ -12,7 +12,12 @@ from ..cli import EXIT_ERROR, options
 
 @click.group("logging")
 def logging_group() -> None:
-    """Request-response logging to BigQuery, audit logs and retention: verify, enable, disable."""
+    """Request-response logging to BigQuery, audit logs and retention: verify, enable, disable.
+
+    \b
+    Example:
+      vertex-claude-setup logging verify --format junit --output logging.xml
+    """
 
 
 @logging_group.command("verify")
