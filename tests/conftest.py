@@ -92,3 +92,24 @@ def emulator() -> Iterator[Any]:
     emu.start()
     yield emu
     emu.stop()
+
+
+FOUNDATION_CONFIG = f"""\
+project = "{PROJECT}"
+regions = ["us-east5", "global"]
+
+[logging]
+enabled = false
+audit_logs = false
+
+[smoke_test]
+enabled = false
+"""
+
+
+@pytest.fixture
+def foundation_only(tmp_path: Path) -> Path:
+    """A config with the logging and smoke-test steps off: the foundation's steps alone."""
+    path = tmp_path / "vertex-claude.toml"
+    path.write_text(FOUNDATION_CONFIG, encoding="utf-8")
+    return path

@@ -7,7 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import PROJECT, Runner
+
+pytestmark = pytest.mark.usefixtures("foundation_only")
 
 PLAN_ONE_CHANGE = f"""\
 vertex-claude-setup will perform the following actions on project {PROJECT}:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import PROJECT, Runner
+
+pytestmark = pytest.mark.usefixtures("foundation_only")
 
 
 def test_saved_plan_applies_then_is_stale(run: Runner, tmp_path: Path) -> None:

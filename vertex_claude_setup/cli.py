@@ -20,6 +20,8 @@ EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_FINDINGS = 0, 1, 2, 3
 
 # name -> ("module:attribute", short help): imported only when the command runs (fast --help).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "logging": ("vertex_claude_setup.commands.logging:logging_group",
+                "Verify logging compliance, or enable/disable request-response logging for one model and region."),
 }
 
 

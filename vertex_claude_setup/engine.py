@@ -81,6 +81,8 @@ class Step:
 
     name: str = ""
     depends_on: tuple[str, ...] = ()
+    # True when the step's changes are independent of each other: apply runs them concurrently.
+    concurrent_apply: bool = False
 
     def read(self, ctx: Context) -> Json:
         """Observe the real state (JSON-able). Must not change anything."""
@@ -266,14 +268,21 @@ def apply_plan(
                 _emit(on_outcome, Outcome(step.name, f"{step.name}: re-read after upstream changes", "failed",
                                           exc.message, exc.hint))
                 return False
-        ok = True
-        for change in changes:
+        def run(change: Change) -> bool:
             try:
                 message = step.apply(ctx, change)
                 _emit(on_outcome, Outcome(step.name, change.summary, "applied", message))
+                return True
             except SetupError as exc:
-                ok = False
                 _emit(on_outcome, Outcome(step.name, change.summary, "failed", exc.message, exc.hint))
+                return False
+
+        if step.concurrent_apply and len(changes) > 1:
+            with ThreadPoolExecutor(max_workers=min(64, len(changes)), thread_name_prefix=step.name) as pool:
+                ok = all(list(pool.map(run, changes)))
+        else:
+            results = [run(change) for change in changes]  # every change runs, even after a failure
+            ok = all(results)
         if ok and changes:
             try:
                 step.verify(ctx)

@@ -13,6 +13,8 @@ from .server import Request, handles
 API = "cloudresourcemanager.v3"
 HOST = "cloudresourcemanager.googleapis.com"
 POLICY_FIELDS = {"version", "bindings", "auditConfigs", "etag"}
+# ``$alt=json;enum-encoding=int`` clients send enums as numbers; Google stores the enum, not the JSON.
+LOG_TYPES = {0: "LOG_TYPE_UNSPECIFIED", 1: "ADMIN_READ", 2: "DATA_WRITE", 3: "DATA_READ"}
 
 
 def _project_json(project: dict[str, Any]) -> dict[str, Any]:
@@ -68,6 +70,9 @@ def set_iam_policy(req: Request) -> dict[str, Any]:
         if races > 0:  # a concurrent writer got there first
             project["iam_races"] = races - 1
             current["etag"] = _next_etag(current.get("etag", ""))
+            # What that writer wrote (scenario ``iam_race_audit_config``): a blind retry would erase it.
+            if project.get("iam_race_audit_config"):
+                current.setdefault("auditConfigs", []).append(copy.deepcopy(project["iam_race_audit_config"]))
         if policy.get("etag") and policy["etag"] != current.get("etag"):
             raise ApiError("ABORTED", "There were concurrent policy changes. Please retry the whole "
                                       "read-modify-write with exponential backoff.", http_code=409)
@@ -75,6 +80,10 @@ def set_iam_policy(req: Request) -> dict[str, Any]:
             if binding.get("condition") and int(policy.get("version", 1)) < 3:
                 raise ApiError("INVALID_ARGUMENT", "Policy version must be 3 for policies with conditional "
                                                    "bindings.")
+        for audit in policy.get("auditConfigs", []):
+            for log_config in audit.get("auditLogConfigs", []):
+                if isinstance(log_config.get("logType"), int):
+                    log_config["logType"] = LOG_TYPES.get(log_config["logType"], "LOG_TYPE_UNSPECIFIED")
         updated = copy.deepcopy(current)
         for path in mask:
             if path == "etag":

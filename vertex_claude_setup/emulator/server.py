@@ -197,8 +197,7 @@ class Emulator:
     # -- serving -----------------------------------------------------------------------------
     def start(self, host: str = "127.0.0.1", port: int = 0, grpc_port: int | None = None) -> str:
         """Start serving in background threads; returns the base URL (``http://host:port``)."""
-        self._http = ThreadingHTTPServer((host, port), _make_handler(self))
-        self._http.daemon_threads = True
+        self._http = _Server((host, port), _make_handler(self))
         threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.02}, name="emulator-http",
                          daemon=True).start()
         bound = int(self._http.server_address[1])
@@ -220,6 +219,13 @@ class Emulator:
             self._http.shutdown()
             self._http.server_close()
         self.state.save()
+
+
+class _Server(ThreadingHTTPServer):
+    """A deep listen backlog: concurrent clients (60+ connections at once) must queue, not be reset."""
+
+    request_queue_size = 256
+    daemon_threads = True
 
 
 def _error_response(exc: ApiError) -> Response:

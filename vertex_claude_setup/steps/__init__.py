@@ -14,4 +14,19 @@ def all_steps(config: Config) -> list[Step]:
     from .api import ApiStep
     from .project import ProjectStep
 
-    return [ProjectStep(), ApiStep()]
+    return [ProjectStep(), ApiStep(), *logging_steps(config)]
+
+
+def logging_steps(config: Config) -> list[Step]:
+    """The ``[logging]`` steps: BigQuery destination, per-pair logging, audit logs, log bucket retention."""
+    if not config.logging.enabled:
+        return []
+    from .audit_logs import AuditLogsStep
+    from .log_bucket import LogBucketStep
+    from .logging_dataset import LoggingDatasetStep
+    from .request_logging import RequestLoggingStep
+
+    out: list[Step] = [LoggingDatasetStep(), RequestLoggingStep()]
+    if config.logging.audit_logs:
+        out += [AuditLogsStep(), LogBucketStep()]
+    return out

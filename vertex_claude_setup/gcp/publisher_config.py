@@ -1,0 +1,96 @@
+"""Vertex AI v1beta1 publisher model config for Claude: fetch, and set with ``updateMask`` (an LRO).
+
+JSON through the authorized session rather than the generated ``EndpointServiceClient``: that client cannot
+send ``updateMask`` and drops fields it does not know, which would wipe ``dataSharingEnabledProvider``.
+Regional hosts only: Google does not support request-response logging on ``global`` for Anthropic models.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+
+from ..errors import SetupError
+from . import retry
+from .errors import Where
+from .session import GoogleApis
+from .vertex import API, HttpError, request_json
+
+OWNED_FIELD = "loggingConfig"
+
+
+def model_url(google: GoogleApis, project: str, region: str, model: str) -> str:
+    return (f"{google.vertex_endpoint(region)}/v1beta1/projects/{project}/locations/{region}"
+            f"/publishers/anthropic/models/{model}")
+
+
+def _transient(exc: BaseException) -> bool:
+    import requests
+
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return True
+    return isinstance(exc, HttpError) and exc.code in retry.TRANSIENT_HTTP
+
+
+def _unreachable(exc: Exception, where: Where) -> SetupError:
+    return SetupError(f"{where.describe()}: cannot reach Vertex AI: {type(exc).__name__}",
+                      "check the network path (proxy, VPC Service Controls, [endpoints] aiplatform)")
+
+
+def fetch_raw(google: GoogleApis, project: str, region: str, model: str) -> dict[str, Any]:
+    """``fetchPublisherModelConfig``; raises HttpError (callers classify 404/400 answers)."""
+    url = model_url(google, project, region, model) + ":fetchPublisherModelConfig"
+    body = retry.call(lambda: request_json(google, "GET", url), retry_if=_transient)
+    return dict(body) if isinstance(body, dict) else {}
+
+
+def fetch(google: GoogleApis, project: str, region: str, model: str) -> dict[str, Any]:
+    """The whole PublisherModelConfig (``{}`` when nothing is set); SetupError on failure."""
+    where = Where(API, project, region, model)
+    try:
+        return fetch_raw(google, project, region, model)
+    except HttpError as exc:
+        raise exc.explain(where) from None
+    except requests.exceptions.ConnectionError as exc:
+        raise _unreachable(exc, where) from None
+
+
+def set_logging(google: GoogleApis, project: str, region: str, model: str,
+                logging_config: dict[str, Any]) -> dict[str, Any]:
+    """Write only ``loggingConfig`` (``updateMask``), wait for the operation, return the resulting config."""
+    url = model_url(google, project, region, model) + ":setPublisherModelConfig"
+    body = {"publisherModelConfig": {OWNED_FIELD: logging_config}, "updateMask": OWNED_FIELD}
+    where = Where(API, project, region, model)
+    try:
+        operation = retry.call(lambda: request_json(google, "POST", url, json=body), retry_if=_transient)
+        done = wait(google, region, operation)
+    except HttpError as exc:
+        raise exc.explain(where) from None
+    except requests.exceptions.ConnectionError as exc:
+        raise _unreachable(exc, where) from None
+    if done.get("error"):
+        error = done["error"]
+        from .errors import explain
+
+        raise explain(where, http_code=400, status=str(error.get("code", "")),
+                      message=str(error.get("message", "operation failed")), details=error.get("details"))
+    response = dict(done.get("response") or {})
+    response.pop("@type", None)
+    return response
+
+
+def wait(google: GoogleApis, region: str, operation: dict[str, Any], timeout: float = 300.0) -> dict[str, Any]:
+    """Poll ``GET {regional host}/v1beta1/{name}`` until done (the first answer may already be done)."""
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while not operation.get("done"):
+        if time.monotonic() > deadline:
+            raise SetupError(f"operation {operation.get('name')} did not finish within {int(timeout)} s",
+                             "check it later with `vertex-claude-setup logging verify`")
+        time.sleep(delay)
+        delay = min(delay * 2, 5.0)
+        url = f"{google.vertex_endpoint(region)}/v1beta1/{operation['name']}"
+        operation = retry.call(lambda u=url: request_json(google, "GET", u), retry_if=_transient)  # type: ignore[misc]
+    return operation

@@ -1,0 +1,57 @@
+"""Step: the Cloud Logging ``_Default`` bucket (where Data Access audit logs land) keeps them long enough.
+
+Retention is raised to ``retention_days`` when shorter, never lowered; a locked bucket cannot change and
+is reported, not touched. ``retention_days = 0`` (keep forever) asks for Cloud Logging's maximum, 3650 days.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import Change, Context, Finding, Step
+from ..gcp import cloud_logging
+
+MAX_BUCKET_DAYS = 3650
+
+
+def target_days(ctx: Context) -> int:
+    days = ctx.config.logging.retention_days
+    return MAX_BUCKET_DAYS if days == 0 else days
+
+
+def locked_fix(project: str, days: int) -> str:
+    return (f"the lock is permanent: route the audit logs to a new bucket with at least {days} days, e.g. "
+            f"`gcloud logging buckets create claude-audit --project {project} --location global --retention-days "
+            f"{days}` and `gcloud logging sinks create claude-audit logging.googleapis.com/projects/{project}/"
+            "locations/global/buckets/claude-audit --log-filter 'logName:\"cloudaudit.googleapis.com%2Fdata_access\"'`")
+
+
+class LogBucketStep(Step):
+    """Cloud Logging ConfigServiceV2 GetBucket/UpdateBucket (gRPC)."""
+
+    name = "log-bucket"
+    depends_on = ("project",)
+
+    def read(self, ctx: Context) -> Any:
+        return cloud_logging.get_bucket(ctx.google, ctx.config.project)
+
+    def diff(self, ctx: Context, observed: Any) -> list[Change]:
+        target = target_days(ctx)
+        if observed["locked"] or observed["retentionDays"] >= target:
+            return []
+        return [Change(self.name, "update", f"raise {cloud_logging.DEFAULT_BUCKET} log bucket retention",
+                       before=f"{observed['retentionDays']} days", after=f"{target} days",
+                       reason="Data Access audit logs are kept in _Default; never lowered",
+                       data={"days": target})]
+
+    def check(self, ctx: Context, observed: Any) -> list[Finding]:
+        target = target_days(ctx)
+        if observed["locked"] and observed["retentionDays"] < target:
+            return [Finding(self.name, "error",
+                            f"non-compliant: log bucket {observed['name']} is locked at {observed['retentionDays']} "
+                            f"days (< {target}); not touched", locked_fix(ctx.config.project, target))]
+        return []
+
+    def apply(self, ctx: Context, change: Change) -> str:
+        updated = cloud_logging.set_retention(ctx.google, ctx.config.project, int(change.data["days"]))
+        return f"retention {updated['retentionDays']} days"

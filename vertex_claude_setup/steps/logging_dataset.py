@@ -1,0 +1,120 @@
+"""Step: the BigQuery dataset that receives request-response logs, and its retention.
+
+Created if missing (in ``[logging] location``, with a default *partition* expiration of ``retention_days``);
+an existing dataset is adopted. Partition expirations shorter than the window are raised, never lowered;
+table expirations are reported, never set (they would delete the whole log table).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import retention
+from ..engine import Change, Context, Finding, Step
+from ..errors import SetupError
+from ..gcp import bigquery
+
+
+class LoggingDatasetStep(Step):
+    """BigQuery v2 datasets/tables through google-cloud-bigquery."""
+
+    name = "logging-dataset"
+    depends_on = ("project",)
+
+    def read(self, ctx: Context) -> Any:
+        log = ctx.config.logging
+        project = ctx.config.project
+        dataset = bigquery.get_dataset(ctx.google, project, log.dataset)
+        table = bigquery.get_table(ctx.google, project, log.dataset) if dataset is not None else None
+        return {"dataset": _keep(dataset, ("datasetReference", "location", "defaultTableExpirationMs",
+                                           "defaultPartitionExpirationMs")),
+                "table": _keep(table, ("tableReference", "expirationTime", "timePartitioning"))}
+
+    def diff(self, ctx: Context, observed: Any) -> list[Change]:
+        log = ctx.config.logging
+        project = ctx.config.project
+        name = f"{project}:{log.dataset}"
+        target = retention.target_ms(log.retention_days)
+        window = f"{log.retention_days}-day partition expiry" if target else "no expiry"
+        dataset = observed["dataset"]
+        if dataset is None:
+            return [Change(self.name, "create", f"create BigQuery dataset {name} ({log.location}, {window})",
+                           after={"location": log.location, "defaultPartitionExpirationMs": target},
+                           reason="destination of request-response logs; Vertex creates the table in it",
+                           data={"kind": "dataset"})]
+        changes: list[Change] = []
+        current = dataset.get("defaultPartitionExpirationMs")
+        if retention.needs_raise(current, log.retention_days):
+            changes.append(Change(self.name, "update", f"raise default partition expiration of dataset {name}",
+                                  before=retention.days(current),
+                                  after=retention.days(target) if target else "never expire",
+                                  reason="logs must be kept at least 30 days; never shortened",
+                                  data={"kind": "dataset-partition", "expirationMs": target}))
+        table = observed["table"]
+        partitioning = (table or {}).get("timePartitioning")
+        if table and partitioning and retention.needs_raise(partitioning.get("expirationMs"), log.retention_days):
+            changes.append(Change(self.name, "update",
+                                  f"raise partition expiration of table {name}.{bigquery.LOG_TABLE}",
+                                  before=retention.days(partitioning["expirationMs"]),
+                                  after=retention.days(target) if target else "never expire",
+                                  reason="rows must be kept at least 30 days on a rolling basis",
+                                  data={"kind": "table-partition", "expirationMs": target,
+                                        "partitioning": partitioning}))
+        return changes
+
+    def check(self, ctx: Context, observed: Any) -> list[Finding]:
+        log = ctx.config.logging
+        out: list[Finding] = []
+        dataset = observed["dataset"]
+        location = dataset["location"] if dataset else log.location
+        if dataset and dataset["location"] != log.location:
+            out.append(Finding(self.name, "warning", f"dataset {ctx.config.project}:{log.dataset} is in "
+                               f"{dataset['location']}, not {log.location} as configured (a location cannot change)",
+                               f"set [logging] location = \"{dataset['location']}\" or use another dataset name"))
+        far = [r for r in ctx.config.regions if r != "global" and not retention.location_covers(location, r)]
+        if far:
+            out.append(Finding(self.name, "warning", f"dataset location {location} is outside {', '.join(far)}: "
+                               "Vertex may refuse to log across locations",
+                               "use one region's location for all logged regions, or a dataset per geography"))
+        if dataset is None:
+            return out
+        table = observed["table"]
+        problems = retention.dataset_problems(dataset, table is not None)
+        if table is not None:
+            problems += retention.table_problems(table)
+        # Partition expirations shorter than 30 days are planned as changes above, not findings.
+        out += [Finding(self.name, "error", f"non-compliant: {p.message}", p.fix) for p in problems
+                if not p.raisable]
+        return out
+
+    def apply(self, ctx: Context, change: Change) -> str:
+        log = ctx.config.logging
+        project = ctx.config.project
+        kind = change.data["kind"]
+        if kind == "dataset":
+            from ..errors import GoogleApiError
+
+            try:
+                created = bigquery.create_dataset(ctx.google, project, log.dataset, log.location,
+                                                  retention.target_ms(log.retention_days),
+                                                  "Claude request-response logs (vertex-claude-setup)")
+            except GoogleApiError as exc:
+                if exc.http_code != 409:
+                    raise
+                return f"dataset {project}:{log.dataset} already exists: adopted"
+            return f"created {project}:{log.dataset} in {created.get('location')}"
+        if kind == "dataset-partition":
+            bigquery.set_default_partition_expiration(ctx.google, project, log.dataset, change.data["expirationMs"])
+            return "default partition expiration raised"
+        if kind == "table-partition":
+            bigquery.set_partition_expiration(ctx.google, project, log.dataset, bigquery.LOG_TABLE,
+                                              change.data["partitioning"], change.data["expirationMs"])
+            return "table partition expiration raised"
+        raise SetupError(f"{self.name}: unknown change kind {kind}")
+
+
+def _keep(resource: dict[str, Any] | None, fields: tuple[str, ...]) -> dict[str, Any] | None:
+    """Only the fields the step reasons about: the fingerprint ignores unrelated edits."""
+    if resource is None:
+        return None
+    return {k: resource[k] for k in fields if resource.get(k) is not None}

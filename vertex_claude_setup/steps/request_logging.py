@@ -1,0 +1,187 @@
+"""Step: request-response logging per configured (model, region), written with an update mask.
+
+Every pair is read concurrently (a count-tokens probe for its availability class and
+``fetchPublisherModelConfig``), and applied concurrently. ``global`` cannot be configured (Google
+supports it only on regional endpoints) and is explained, not failed. While the API step is about to
+enable Vertex AI, nothing here calls it: the changes are "known after apply".
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from ..availability import Availability, Verdict, classify
+from ..engine import Change, Context, Finding, Step
+from ..errors import SetupError
+from ..gcp import bigquery, publisher_config
+from ..gcp.errors import Where
+from ..gcp.vertex import API as VERTEX_API
+from ..gcp.vertex import HttpError
+
+# Classes where the model exists in the region, so its config can (and should) be set.
+CONFIGURABLE = {Availability.AVAILABLE, Availability.QUOTA_EXHAUSTED, Availability.DATA_SHARING_REQUIRED}
+KNOWN_AFTER_APPLY = "(known after apply)"
+OUTPUT_ONLY = {"requestResponseLoggingSchemaVersion"}
+
+
+def destination(ctx: Context) -> str:
+    return f"bq://{ctx.config.project}.{ctx.config.logging.dataset}.{bigquery.LOG_TABLE}"
+
+
+def is_ours(ctx: Context, uri: str) -> bool:
+    """A destination inside the configured dataset (with or without the table name)."""
+    base = f"bq://{ctx.config.project}.{ctx.config.logging.dataset}"
+    return uri in {base, destination(ctx)}
+
+
+def pairs(ctx: Context) -> list[tuple[str, str]]:
+    return [(m, r) for r in ctx.config.regions for m in ctx.config.models]
+
+
+def probe(ctx: Context, model: str, region: str) -> Verdict:
+    """Classify (model, region) with a count-tokens call: free, and it answers like rawPredict does."""
+    import anthropic
+
+    google = ctx.google
+    client = google._cached(f"anthropic:{region}", lambda: google.anthropic_client(region))
+    try:
+        client.messages.count_tokens(model=model, messages=[{"role": "user", "content": "ping"}])
+    except anthropic.APIStatusError as exc:
+        return classify(exc.status_code, exc.response.content, project=ctx.config.project, model=model,
+                        region=region)
+    except anthropic.APIConnectionError as exc:
+        return Verdict(Availability.ERROR, 0, "UNAVAILABLE", str(exc), "check the network path to Vertex AI")
+    return Verdict(Availability.AVAILABLE, 200, "OK", "", "")
+
+
+def combine(ctx: Context, model: str, region: str, verdict: Verdict, fetched: Future[dict[str, Any]]) -> dict[str, Any]:
+    """One pair's state from its probe verdict and its fetch answer."""
+    import requests
+
+    try:
+        config: dict[str, Any] | None = fetched.result()
+    except requests.exceptions.ConnectionError as exc:
+        raise SetupError(f"{model} in {region}: cannot reach Vertex AI: {type(exc).__name__}",
+                         "check the network path (proxy, VPC Service Controls, [endpoints] aiplatform)") from None
+    except HttpError as exc:
+        if verdict.availability in CONFIGURABLE:
+            verdict = classify(exc.code, {"error": exc.error}, project=ctx.config.project, model=model, region=region)
+        if verdict.availability in CONFIGURABLE or verdict.availability is Availability.ERROR:
+            raise exc.explain(Where(VERTEX_API, ctx.config.project, region, model)) from None
+        config = None
+    out: dict[str, Any] = {"model": model, "region": region, "availability": verdict.availability.value}
+    if verdict.availability not in CONFIGURABLE:
+        out.update(state="unavailable", fix=verdict.fix)
+        return out
+    out.update(state="ok", loggingConfig=(config or {}).get("loggingConfig") or {})
+    return out
+
+
+def read_all(ctx: Context, selected: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Every selected pair: all probes and fetches in flight at once, then combined."""
+    if "api" in ctx.pending_upstream:
+        return [{"model": m, "region": r, "state": "global" if r == "global" else "pending"} for m, r in selected]
+    regional = [(m, r) for m, r in selected if r != "global"]
+    with ThreadPoolExecutor(max_workers=max(1, min(128, 2 * len(regional))), thread_name_prefix="pair") as pool:
+        probes = {p: pool.submit(probe, ctx, *p) for p in regional}
+        fetches = {p: pool.submit(publisher_config.fetch_raw, ctx.google, ctx.config.project, p[1], p[0])
+                   for p in regional}
+        return [{"model": m, "region": r, "state": "global"} if r == "global"
+                else combine(ctx, m, r, probes[(m, r)].result(), fetches[(m, r)]) for m, r in selected]
+
+
+def desired(ctx: Context, current: dict[str, Any]) -> dict[str, Any]:
+    """The loggingConfig to write: the current one (fields we do not own kept) with ours set."""
+    out = {k: v for k, v in current.items() if k not in OUTPUT_ONLY}
+    uri = str((current.get("bigqueryDestination") or {}).get("outputUri") or "")
+    if not (current.get("enabled") and uri and not is_ours(ctx, uri)):
+        out["bigqueryDestination"] = {"outputUri": destination(ctx)}
+    out["enabled"] = True
+    out["samplingRate"] = ctx.config.logging.sampling_rate
+    return out
+
+
+def pair_change(ctx: Context, step: str, pair: dict[str, Any]) -> Change | None:
+    model, region = pair["model"], pair["region"]
+    if pair["state"] == "pending":
+        after = desired(ctx, {})
+        return Change(step, "update", f"enable request-response logging {model} in {region}",
+                      before=KNOWN_AFTER_APPLY, after=after, reason="the Vertex AI API is enabled first",
+                      data={"model": model, "region": region})
+    if pair["state"] != "ok":
+        return None
+    current = pair["loggingConfig"]
+    after = desired(ctx, current)
+    if {k: v for k, v in current.items() if k not in OUTPUT_ONLY} == after:
+        return None
+    if not current.get("enabled"):
+        summary = f"enable request-response logging {model} in {region}"
+    elif current.get("samplingRate") != after["samplingRate"]:
+        summary = f"set request-response logging sampling rate {model} in {region}"
+    else:
+        summary = f"point request-response logging {model} in {region} to {destination(ctx)}"
+    before = {k: current[k] for k in ("enabled", "samplingRate", "bigqueryDestination") if k in current}
+    return Change(step, "update", summary, before=before or None,
+                  after={k: after[k] for k in ("enabled", "samplingRate", "bigqueryDestination")},
+                  reason="Anthropic recommends logging Claude activity (at least 30 days, rolling)",
+                  data={"model": model, "region": region, "loggingConfig": after})
+
+
+class RequestLoggingStep(Step):
+    """Vertex AI v1beta1 ``setPublisherModelConfig`` with ``updateMask: loggingConfig`` per pair."""
+
+    name = "request-logging"
+    depends_on = ("api", "logging-dataset")
+    concurrent_apply = True
+
+    def __init__(self, only: list[tuple[str, str]] | None = None) -> None:
+        self.only = only
+
+    def read(self, ctx: Context) -> Any:
+        return {"destination": destination(ctx), "pairs": read_all(ctx, self.only or pairs(ctx))}
+
+    def diff(self, ctx: Context, observed: Any) -> list[Change]:
+        changes = [pair_change(ctx, self.name, p) for p in observed["pairs"]]
+        return [c for c in changes if c is not None]
+
+    def check(self, ctx: Context, observed: Any) -> list[Finding]:
+        out: list[Finding] = []
+        globals_ = [p["model"] for p in observed["pairs"] if p["state"] == "global"]
+        if globals_:
+            regional = next((r for r in ctx.config.regions if r != "global"), "us-east5")
+            out.append(Finding(self.name, "warning",
+                               f"request-response logging cannot be configured in global (for {', '.join(globals_)}): "
+                               "Google supports it for Anthropic models only on regional endpoints, so calls through "
+                               "global are not logged",
+                               f"send Claude calls to a regional endpoint (e.g. {regional}) for logged traffic, or "
+                               "rely on Data Access audit logs for global calls"))
+        for pair in observed["pairs"]:
+            if pair["state"] == "unavailable":
+                out.append(Finding(self.name, "warning",
+                                   f"{pair['model']} in {pair['region']}: {pair['availability']}: logging not "
+                                   "configured there", pair.get("fix", "")))
+            uri = str((pair.get("loggingConfig", {}).get("bigqueryDestination") or {}).get("outputUri") or "")
+            if pair["state"] == "ok" and pair["loggingConfig"].get("enabled") and uri and not is_ours(ctx, uri):
+                out.append(Finding(self.name, "warning",
+                                   f"{pair['model']} in {pair['region']} already logs to {uri}: adopted, its "
+                                   "retention is not managed by this tool",
+                                   f"check that {uri} keeps rows at least 30 days (`logging verify` checks it)"))
+        return out
+
+    def apply(self, ctx: Context, change: Change) -> str:
+        model, region = change.data["model"], change.data["region"]
+        config = change.data.get("loggingConfig")
+        if config is None:  # planned while the API was pending: re-read this pair now
+            fresh = read_all(ctx, [(model, region)])[0]
+            fresh_change = pair_change(ctx, self.name, fresh)
+            if fresh_change is None:
+                return "already as configured"
+            config = fresh_change.data["loggingConfig"]
+        result = publisher_config.set_logging(ctx.google, ctx.config.project, region, model, config)
+        logging = result.get("loggingConfig") or {}
+        if not logging.get("enabled"):
+            raise SetupError(f"request-response logging {model} in {region}: still disabled after the update",
+                             "check the operation in the console; re-run apply")
+        return f"logging to {(logging.get('bigqueryDestination') or {}).get('outputUri')} " \
+               f"(sampling {logging.get('samplingRate')})"
