@@ -13,5 +13,9 @@ def all_steps(config: Config) -> list[Step]:
     """Every step the config asks for (later steps: availability, logging, smoke test)."""
     from .api import ApiStep
     from .project import ProjectStep
+    from .smoke import SmokeStep
 
-    return [ProjectStep(), ApiStep()]
+    steps: list[Step] = [ProjectStep(), ApiStep()]
+    if config.smoke_test.enabled:
+        steps.append(SmokeStep())
+    return steps
