@@ -1,10 +1,14 @@
-"""Text output for the smoke test and the apply-time check (tests compare it whole)."""
+"""Text output for the smoke test, the apply-time check and doctor (tests compare it whole)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .smoke import SmokeResult
+
+if TYPE_CHECKING:
+    from .doctor import Report as DoctorReport
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -97,4 +101,35 @@ def apply_check(result: SmokeResult) -> str:
     lines = [f"Check smoke_test: {_status(result)}: {result.model} in {result.region} did not answer "
              "(reported only: nothing was rolled back)"]
     lines.extend(_failure_lines(result, "  "))
+    return "\n".join(lines)
+
+
+def doctor_text(report: DoctorReport) -> str:
+    """The whole ``doctor`` output: who is calling, the checks, then the permission table."""
+    ident = report.identity
+    lines = [f"Doctor for project {report.project}", "", "Credentials"]
+    facts = [("source", ident.source or "-"), ("principal", ident.principal or "-"), ("type", ident.kind or "-"),
+             ("quota project", ident.quota_project or "(none)"),
+             ("impersonation", " → ".join(ident.chain) if ident.chain else "(none)")]
+    lines.extend(f"  {name + ':':<15} {value}" for name, value in facts)
+    lines.append("")
+    rows: list[list[str]] = []
+    for check in report.checks:
+        rows.append([check.name, check.result, check.detail])
+        if check.fix and check.result != "PASS":
+            rows.append(["", "", f"fix: {check.fix}"])
+    lines.append(table(["CHECK", "RESULT", "DETAIL"], rows))
+    lines.append("")
+    perm_rows = [[p.permission, ", ".join(p.needed_by),
+                  "SKIP" if p.granted is None else ("PASS" if p.granted else "FAIL"),
+                  "" if p.granted else p.role] for p in report.permissions]
+    lines.append(table(["PERMISSION", "NEEDED BY", "RESULT", "ROLE THAT GRANTS IT"], perm_rows))
+    lines.append("")
+    problems = sum(c.result == "FAIL" for c in report.checks)
+    if report.exit_code == 0:
+        lines.append("Doctor: everything checked passed.")
+    elif report.exit_code == 1:
+        lines.append("Doctor: no usable credentials, so nothing else could be checked.")
+    else:
+        lines.append(f"Doctor: {problems} check(s) failed; fix them and run doctor again.")
     return "\n".join(lines)
