@@ -30,12 +30,13 @@ def env(ctx: click.Context, fmt: str, target: str, region: str | None, probe: bo
     """
     from .. import catalog
     from .. import env as envlib
+    from ..availability import Availability
     from ..runtime import open_runtime
 
     if region:
         catalog.require_region(region, "--region")
     with open_runtime(options(ctx)) as rt:
-        classes: dict[tuple[str, str], envlib.Availability] = {}
+        classes: dict[tuple[str, str], Availability] = {}
         source = "not needed for the SDK"
         if target != "sdk":
             classes, source = envlib.availability(rt.google, use_cache=not probe)
