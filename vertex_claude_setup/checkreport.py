@@ -122,7 +122,7 @@ def doctor_text(report: DoctorReport) -> str:
     lines.append("")
     perm_rows = [[p.permission, ", ".join(p.needed_by),
                   "SKIP" if p.granted is None else ("PASS" if p.granted else "FAIL"),
-                  "" if p.granted else p.role] for p in report.permissions]
+                  p.role if p.granted is False else ""] for p in report.permissions]
     lines.append(table(["PERMISSION", "NEEDED BY", "RESULT", "ROLE THAT GRANTS IT"], perm_rows))
     lines.append("")
     problems = sum(c.result == "FAIL" for c in report.checks)
