@@ -87,7 +87,8 @@ def test_missing_adc_says_how_to_log_in(run: Runner, monkeypatch: pytest.MonkeyP
     check = next(line for line in out.splitlines() if line.startswith("credentials"))
     assert check.startswith("credentials  FAIL    no Application Default Credentials: File ")
     assert "fix: run `gcloud auth application-default login`" in out
-    assert [line.split()[-1] for line in out.splitlines() if line.startswith("resourcemanager.projects.get ")] == ["SKIP"]
+    row = [line.split()[-1] for line in out.splitlines() if line.startswith("resourcemanager.projects.get ")]
+    assert row == ["SKIP"]
     assert out.rstrip().endswith("Doctor: no usable credentials, so nothing else could be checked.")
 
 

@@ -182,7 +182,7 @@ def test_verify_logged_ignores_rows_of_other_requests(emulator: Start, run: Runn
 def test_log_rows_are_served_as_tabledata_list(emulator: Start, run: Runner) -> None:
     emu = emulator(healthy(**_logged()))
     assert run("smoke-test").code == 0
-    base = emu.state and f"http://{emu._http.server_address[0]}:{emu._http.server_address[1]}"  # type: ignore[union-attr]
+    base = f"http://{emu._http.server_address[0]}:{emu._http.server_address[1]}"  # type: ignore[union-attr]
     url = f"{base}/bigquery/v2/projects/demo-project/datasets/claude_logs/tables/request_response_logging/data"
     page = requests.get(url, timeout=5).json()
     assert page["kind"] == "bigquery#tableDataList" and page["totalRows"] == "1"
@@ -202,7 +202,8 @@ def test_emulator_validates_the_request_like_vertex(emulator: Start) -> None:
     message = {"max_tokens": 10, "messages": [{"role": "user", "content": "Hi"}]}
     no_version = requests.post(url, json=message, timeout=5)
     assert no_version.status_code == 400
-    assert no_version.json()["error"] == {"type": "invalid_request_error", "message": "anthropic_version: field required"}
+    assert no_version.json()["error"] == {"type": "invalid_request_error",
+                                          "message": "anthropic_version: field required"}
     with_model = requests.post(url, json={**message, "anthropic_version": "vertex-2023-10-16",
                                           "model": "claude-sonnet-4-6"}, timeout=5)
     assert with_model.status_code == 400
