@@ -197,7 +197,7 @@ class Emulator:
     # -- serving -----------------------------------------------------------------------------
     def start(self, host: str = "127.0.0.1", port: int = 0, grpc_port: int | None = None) -> str:
         """Start serving in background threads; returns the base URL (``http://host:port``)."""
-        self._http = ThreadingHTTPServer((host, port), _make_handler(self))
+        self._http = _Server((host, port), _make_handler(self))
         self._http.daemon_threads = True
         threading.Thread(target=self._http.serve_forever, name="emulator-http", daemon=True).start()
         bound = int(self._http.server_address[1])
@@ -219,6 +219,12 @@ class Emulator:
             self._http.shutdown()
             self._http.server_close()
         self.state.save()
+
+
+class _Server(ThreadingHTTPServer):
+    """A listen backlog for bursts: the default (5) drops SYNs of concurrent clients, costing 1 s retransmits."""
+
+    request_queue_size = 128
 
 
 def _error_response(exc: ApiError) -> Response:
