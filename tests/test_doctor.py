@@ -150,3 +150,16 @@ def test_permissions_follow_the_config() -> None:
     with_logging = command_permissions(config.load(None, {"project": "demo-project"}, environ={}))
     assert "resourcemanager.projects.setIamPolicy" in with_logging["apply"]
     assert with_logging["smoke-test --verify-logged"] == ("aiplatform.endpoints.predict", "bigquery.tables.getData")
+
+
+def test_emulated_tokeninfo_answers_like_google(emulator: Start) -> None:
+    import requests
+
+    emu = emulator(_scenario())
+    base = f"http://{emu._http.server_address[0]}:{emu._http.server_address[1]}"  # type: ignore[union-attr]
+    info = requests.get(f"{base}/tokeninfo", params={"access_token": "t"}, timeout=5).json()
+    assert info["email"] == "alice@example.com" and info["email_verified"] == "true"
+    assert info["scope"] == "https://www.googleapis.com/auth/cloud-platform"
+    assert int(info["expires_in"]) > 0 and info["exp"].isdigit()
+    missing = requests.get(f"{base}/tokeninfo", timeout=5)
+    assert (missing.status_code, missing.json()["error"]) == (400, "invalid_token")

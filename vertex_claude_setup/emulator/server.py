@@ -199,7 +199,8 @@ class Emulator:
         """Start serving in background threads; returns the base URL (``http://host:port``)."""
         self._http = _Server((host, port), _make_handler(self))
         self._http.daemon_threads = True
-        threading.Thread(target=self._http.serve_forever, name="emulator-http", daemon=True).start()
+        threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name="emulator-http",
+                         daemon=True).start()  # a short poll: stop() returns in 50 ms, not 500
         bound = int(self._http.server_address[1])
         for starter in GRPC_STARTERS:
             self.grpc_port, stop = starter(self.state, host, bound + 1 if grpc_port is None else grpc_port)
