@@ -14,7 +14,7 @@ from vertex_claude_setup.emulator import Emulator, State, discovery
 
 
 def _url(emulator: Any) -> str:
-    return f"http://{emulator.grpc_target.rsplit(':', 1)[0]}:{int(emulator.grpc_target.rsplit(':', 1)[1]) - 1}"
+    return str(emulator.url)
 
 
 def test_unknown_field_is_rejected_like_google(emulator: Emulator) -> None:
@@ -114,6 +114,7 @@ def test_state_persists_across_runs(run: Runner, tmp_path: Path) -> None:
 
 def test_external_emulator_via_environment(run: Runner, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VERTEX_CLAUDE_EMULATOR_HOST", _url(emulator).removeprefix("http://"))
+    monkeypatch.setenv("VERTEX_CLAUDE_EMULATOR_GRPC_HOST", emulator.grpc_target)
     result = run("--project", PROJECT, "plan", "--detailed-exitcode")
     assert result.code == 2 and "+ enable service aiplatform.googleapis.com" in result.out
     assert any(r.path == f"/v3/projects/{PROJECT}" for r in emulator.requests)

@@ -22,6 +22,12 @@ EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_FINDINGS = 0, 1, 2, 3
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "logging": ("vertex_claude_setup.commands.logging:logging_group",
                 "Verify logging compliance, or enable/disable request-response logging for one model and region."),
+    "smoke-test": ("vertex_claude_setup.commands.smoke_test:smoke_test",
+                   "Send \"Hey Claude!\" through the anthropic SDK; reply, latency, tokens, request id."),
+    "doctor": ("vertex_claude_setup.commands.doctor:doctor",
+               "Diagnose credentials, principal, quota project, project, billing, API and IAM permissions."),
+    "env": ("vertex_claude_setup.commands.env:env",
+            "Print the environment for Claude Code or the anthropic SDK (sh, fish, dotenv, json)."),
 }
 
 
@@ -157,16 +163,19 @@ def plan(ctx: click.Context, out: Path | None, detailed_exitcode: bool, as_json:
 @cli.command()
 @click.argument("plan_file", required=False, type=click.Path(path_type=Path))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+@click.option("--fail-on-check", is_flag=True, help="Exit 3 when the closing smoke-test check fails.")
 @click.pass_context
-def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool) -> None:
+def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_on_check: bool) -> None:
     """Make exactly the planned changes; a second apply changes nothing.
 
-    With PLAN_FILE, applies that saved plan and refuses it if the world changed since.
+    With PLAN_FILE, applies that saved plan and refuses it if the world changed since. Ends with the
+    smoke-test check ("Hey Claude!"): reported, never rolled back; --fail-on-check makes it gate.
 
     \b
     Example:
       vertex-claude-setup apply --auto-approve
       vertex-claude-setup apply plan.json
+      vertex-claude-setup apply --auto-approve --fail-on-check
     """
     from . import planfile, render, workflow
     from .runtime import open_runtime
@@ -184,7 +193,8 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool) -> Non
         if not the_plan.changes:
             if plan_file is not None:
                 click.echo(f"No changes. Project {the_plan.project} matches the configuration.")
-            ctx.exit(EXIT_OK)
+            check_ok = _closing_check(rt)
+            ctx.exit(EXIT_FINDINGS if fail_on_check and not check_ok else EXIT_OK)
         if plan_file is None and not auto_approve:
             if not sys.stdin.isatty():
                 raise click.UsageError("apply needs confirmation: pass --auto-approve (no terminal to ask on)")
@@ -193,10 +203,28 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool) -> Non
                 ctx.exit(EXIT_ERROR)
         click.echo("")
         outcomes = workflow.apply(rt, the_plan, lambda o: click.echo(render.outcome_line(o)))
+        click.echo("")
+        click.echo(render.apply_summary(outcomes))
+        if any(o.status != "applied" for o in outcomes):
+            ctx.exit(EXIT_ERROR)
+        check_ok = _closing_check(rt)
+    if fail_on_check and not check_ok:
+        ctx.exit(EXIT_FINDINGS)
+
+
+def _closing_check(rt: Any) -> bool:
+    """Run the smoke-test check after apply (a report; never a rollback). True when it passed or is off."""
+    from .checkreport import apply_check
+    from .steps import all_steps
+    from .steps.smoke import SmokeStep
+
+    step = next((s for s in all_steps(rt.config) if isinstance(s, SmokeStep)), None)
+    if step is None:
+        return True
+    result = step.run_check(rt.context())
     click.echo("")
-    click.echo(render.apply_summary(outcomes))
-    if any(o.status != "applied" for o in outcomes):
-        ctx.exit(EXIT_ERROR)
+    click.echo(apply_check(result))
+    return result.ok
 
 
 # ---------------------------------------------------------------------------------------------- show

@@ -40,6 +40,7 @@ DEFAULT_ENDPOINTS: dict[str, str] = {
     "logging": "logging.googleapis.com:443",
     "cloudquotas": "https://cloudquotas.googleapis.com",
     "oauth2": "https://oauth2.googleapis.com",
+    "cloudbilling": "https://cloudbilling.googleapis.com",
     # Base URL for Claude calls (AnthropicVertex base_url); empty = the SDK's per-region host.
     "claude": "",
 }

@@ -1,1 +1,1 @@
-"""CLI commands that live in their own modules (imported lazily by cli.LazyGroup)."""
+"""CLI commands that live in their own modules (imported lazily by ``cli.LAZY_COMMANDS``)."""

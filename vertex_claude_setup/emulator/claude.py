@@ -22,7 +22,7 @@ from .state import State
 from .vertex import vertex_project
 
 SERVICE = "aiplatform.googleapis.com"
-SUPPORTED_VERSIONS_PREFIX = "vertex-"
+SUPPORTED_VERSIONS = ("vertex-2023-10-16",)  # the only anthropic_version Vertex AI accepts
 # Called after every successful Claude call: fn(state, record) — request-response logging hooks in here.
 AFTER_CALL: list[Callable[[State, dict[str, Any]], None]] = []
 _quota_lock = threading.Lock()
@@ -148,8 +148,9 @@ def _validate_messages_body(body: Any, *, count_tokens: bool) -> Response | None
         version = body.get("anthropic_version")
         if not version:
             return _anthropic_error("invalid_request_error", "anthropic_version: field required")
-        if not str(version).startswith(SUPPORTED_VERSIONS_PREFIX):
-            return _anthropic_error("invalid_request_error", f"anthropic_version: invalid version '{version}'")
+        if str(version) not in SUPPORTED_VERSIONS:
+            return _anthropic_error("invalid_request_error",
+                                    f"anthropic_version: Input should be {' or '.join(map(repr, SUPPORTED_VERSIONS))}")
         if not isinstance(body.get("max_tokens"), int) or body["max_tokens"] < 1:
             return _anthropic_error("invalid_request_error", "max_tokens: field required")
     messages = body.get("messages")
@@ -201,6 +202,12 @@ def _prepare(req: Request, *, count_tokens: bool) -> tuple[dict[str, Any], str, 
     return project, location, model, None
 
 
+def _usage(input_tokens: int, output_tokens: int) -> dict[str, Any]:
+    """The Messages API usage block (cache counters are always present, zero without prompt caching)."""
+    return {"input_tokens": input_tokens, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+            "output_tokens": output_tokens}
+
+
 def _request_id() -> str:
     return "req_vrtx_" + uuid.uuid4().hex[:24]
 
@@ -244,7 +251,7 @@ def raw_predict(req: Request) -> Response:
             "id": "msg_vrtx_" + uuid.uuid4().hex[:24], "type": "message", "role": "assistant",
             "model": _served_model_name(model), "content": [{"type": "text", "text": " ".join(used)}],
             "stop_reason": "max_tokens" if limit < len(words) else "end_turn", "stop_sequence": None,
-            "usage": {"input_tokens": count_tokens_of(text), "output_tokens": len(used)},
+            "usage": _usage(count_tokens_of(text), len(used)),
         }
         _record(req, project, location, model, message, "rawPredict")
         return Response(body=message, headers={"request-id": _request_id()})
@@ -259,12 +266,14 @@ def stream_raw_predict(req: Request) -> Response:
         if invalid is not None:
             return invalid
         body = req.body
-        words = _reply_words(location)[: int(body["max_tokens"])]
+        all_words = _reply_words(location)
+        words = all_words[: int(body["max_tokens"])]
         input_tokens = count_tokens_of(_text_of(body["messages"], body.get("system")))
         msg_id = "msg_vrtx_" + uuid.uuid4().hex[:24]
+        stop = "max_tokens" if len(words) < len(all_words) else "end_turn"
         full = {"id": msg_id, "type": "message", "role": "assistant", "model": _served_model_name(model),
-                "content": [{"type": "text", "text": " ".join(words)}], "stop_reason": "end_turn",
-                "stop_sequence": None, "usage": {"input_tokens": input_tokens, "output_tokens": len(words)}}
+                "content": [{"type": "text", "text": " ".join(words)}], "stop_reason": stop,
+                "stop_sequence": None, "usage": _usage(input_tokens, len(words))}
         _record(req, project, location, model, full, "streamRawPredict")
         return Response(content_type="text/event-stream", chunks=_sse(full, words),
                         headers={"request-id": _request_id(), "Cache-Control": "no-cache"})
@@ -277,8 +286,7 @@ def _event(name: str, data: dict[str, Any]) -> bytes:
 
 
 def _sse(full: dict[str, Any], words: list[str]) -> Iterator[bytes]:
-    start = {**full, "content": [], "stop_reason": None,
-             "usage": {"input_tokens": full["usage"]["input_tokens"], "output_tokens": 1}}
+    start = {**full, "content": [], "stop_reason": None, "usage": {**full["usage"], "output_tokens": 1}}
     yield _event("message_start", {"type": "message_start", "message": start})
     yield _event("content_block_start", {"type": "content_block_start", "index": 0,
                                          "content_block": {"type": "text", "text": ""}})
@@ -287,6 +295,7 @@ def _sse(full: dict[str, Any], words: list[str]) -> Iterator[bytes]:
         yield _event("content_block_delta", {"type": "content_block_delta", "index": 0,
                                              "delta": {"type": "text_delta", "text": word if i == 0 else " " + word}})
     yield _event("content_block_stop", {"type": "content_block_stop", "index": 0})
-    yield _event("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+    yield _event("message_delta", {"type": "message_delta",
+                                   "delta": {"stop_reason": full["stop_reason"], "stop_sequence": None},
                                    "usage": {"output_tokens": len(words)}})
     yield _event("message_stop", {"type": "message_stop"})

@@ -139,6 +139,7 @@ class Emulator:
         self._http: ThreadingHTTPServer | None = None
         self._stops: list[Callable[[], None]] = []
         self.grpc_port = 0
+        self.url = ""  # http://host:port once started
 
     # -- dispatch ----------------------------------------------------------------------------
     def dispatch(self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes) -> Response:
@@ -202,9 +203,12 @@ class Emulator:
                          daemon=True).start()
         bound = int(self._http.server_address[1])
         for starter in GRPC_STARTERS:
-            self.grpc_port, stop = starter(self.state, host, bound + 1 if grpc_port is None else grpc_port)
+            # A fixed HTTP port gets gRPC on port + 1 (documented); an ephemeral one gets an ephemeral gRPC port.
+            wanted = grpc_port if grpc_port is not None else (bound + 1 if port else 0)
+            self.grpc_port, stop = starter(self.state, host, wanted)
             self._stops.append(stop)
-        return f"http://{host}:{bound}"
+        self.url = f"http://{host}:{bound}"
+        return self.url
 
     @property
     def grpc_target(self) -> str:

@@ -13,8 +13,12 @@ def all_steps(config: Config) -> list[Step]:
     """Every step the config asks for (later steps: availability, logging, smoke test)."""
     from .api import ApiStep
     from .project import ProjectStep
+    from .smoke import SmokeStep
 
-    return [ProjectStep(), ApiStep(), *logging_steps(config)]
+    steps: list[Step] = [ProjectStep(), ApiStep(), *logging_steps(config)]
+    if config.smoke_test.enabled:
+        steps.append(SmokeStep())
+    return steps
 
 
 def logging_steps(config: Config) -> list[Step]:

@@ -1,0 +1,158 @@
+"""env: every format parsed back (sh via bash, fish, dotenv, json); overrides only where a model needs one."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vertex_claude_setup.emulator import Emulator
+
+from .conftest import Run, write_config
+
+Runner = Callable[..., Run]
+Start = Callable[[dict[str, Any]], Emulator]
+MODELS = ["claude-opus-4-7", "claude-sonnet-4-6", "claude-haiku-4-5@20251001"]
+EXPECTED = {
+    "CLAUDE_CODE_USE_VERTEX": "1",
+    "CLOUD_ML_REGION": "us-east5",
+    "ANTHROPIC_VERTEX_PROJECT_ID": "demo-project",
+    "ANTHROPIC_MODEL": "claude-opus-4-7",
+    "ANTHROPIC_DEFAULT_OPUS_MODEL": "claude-opus-4-7",
+    "ANTHROPIC_DEFAULT_SONNET_MODEL": "claude-sonnet-4-6",
+    "ANTHROPIC_DEFAULT_HAIKU_MODEL": "claude-haiku-4-5@20251001",
+    # Opus 4.7 is served on global/multi-regions only: the one override needed.
+    "VERTEX_REGION_CLAUDE_4_7_OPUS": "global",
+}
+
+
+@pytest.fixture
+def cfg(tmp_path: Path) -> Path:
+    return write_config(tmp_path / "vertex-claude.toml", models=MODELS)
+
+
+@pytest.fixture
+def api_on(emulator: Start) -> Emulator:
+    return emulator({"projects": {"demo-project": {"enabled_services": ["aiplatform.googleapis.com"]}}})
+
+
+def _sh(text: str) -> dict[str, str]:
+    """Evaluate the sh output in a clean bash and read the variables back."""
+    proc = subprocess.run(["bash", "-c", text + "\nenv -0"], env={"PATH": os.environ["PATH"]}, check=True,
+                          capture_output=True, text=True)
+    pairs = (item.split("=", 1) for item in proc.stdout.split("\0") if "=" in item)
+    return {k: v for k, v in pairs if k in EXPECTED or k.startswith(("VERTEX_REGION_", "ANTHROPIC_", "CLOUD_ML"))}
+
+
+def _dotenv(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        key, _, value = line.partition("=")
+        if value.startswith('"'):
+            value = json.loads(value)
+        out[key] = value
+    return out
+
+
+def _fish(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        match = re.fullmatch(r"set -gx (\w+) '((?:[^'\\]|\\.)*)'", line)
+        assert match, line
+        out[match.group(1)] = re.sub(r"\\(.)", r"\1", match.group(2))
+    return out
+
+
+def test_sh_output_evaluates_in_bash(api_on: Emulator, run: Runner, cfg: Path) -> None:
+    result = run("env", config=cfg)
+    assert result.code == 0, result.err
+    assert _sh(result.out) == EXPECTED
+    assert [k.removeprefix("export ") for k in _dotenv(result.out)] == list(EXPECTED)  # stable, readable order
+    assert result.out.startswith("# vertex-claude-setup env --for claude-code: project demo-project\n"
+                                 "# availability from count-tokens probe (no complete audit cache)\n")
+
+
+@pytest.mark.parametrize(("fmt", "parse"), [("dotenv", _dotenv), ("json", json.loads), ("fish", _fish)])
+def test_every_format_parses_back(api_on: Emulator, run: Runner, cfg: Path, fmt: str,
+                                  parse: Callable[[str], dict[str, str]]) -> None:
+    result = run("env", "--format", fmt, config=cfg)
+    assert result.code == 0, result.err
+    assert parse(result.out) == EXPECTED
+
+
+def test_no_override_when_every_model_is_served_in_the_chosen_region(api_on: Emulator, run: Runner,
+                                                                      cfg: Path) -> None:
+    result = run("env", "--format", "json", "--region", "global", config=cfg)
+    values = json.loads(result.out)
+    assert values["CLOUD_ML_REGION"] == "global"
+    assert not [k for k in values if k.startswith("VERTEX_REGION_")]
+
+
+def test_sdk_gets_only_what_the_sdk_reads(api_on: Emulator, run: Runner, cfg: Path) -> None:
+    result = run("env", "--for", "sdk", "--format", "json", config=cfg)
+    assert json.loads(result.out) == {"CLOUD_ML_REGION": "us-east5", "ANTHROPIC_VERTEX_PROJECT_ID": "demo-project"}
+    assert not [r for r in api_on.requests if "publishers/anthropic" in r.path]  # no probe needed
+
+
+def test_gateway_endpoint_becomes_the_vertex_base_url(api_on: Emulator, run: Runner, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path / "gw.toml", models=MODELS,
+                       extra='[endpoints]\nclaude = "https://gateway.example.com/vertex/v1"\n')
+    values = _sh(run("env", "--for", "sdk", config=cfg).out)
+    assert values["ANTHROPIC_VERTEX_BASE_URL"] == "https://gateway.example.com/vertex/v1"
+
+
+def test_the_audit_cache_is_used_when_present(api_on: Emulator, run: Runner, cfg: Path) -> None:
+    cache = cfg.parent / ".vertex-claude" / "audit-cache.json"
+    cache.parent.mkdir()
+    results = [{"model": m, "region": r, "class": "AVAILABLE"} for m in MODELS for r in ("us-east5", "global")]
+    results[0]["class"] = "NOT_SERVABLE_IN_REGION"  # opus-4-7 in us-east5
+    results[2]["class"] = "NOT_SERVABLE_IN_REGION"  # sonnet-4-6 in us-east5 (the audit knows better than hints)
+    cache.write_text(json.dumps({"project": "demo-project", "results": results}), encoding="utf-8")
+    result = run("env", "--format", "json", config=cfg)
+    values = json.loads(result.out)
+    assert values["VERTEX_REGION_CLAUDE_4_6_SONNET"] == "global"
+    assert values["VERTEX_REGION_CLAUDE_4_7_OPUS"] == "global"
+    assert "VERTEX_REGION_CLAUDE_HAIKU_4_5" not in values
+    assert not [r for r in api_on.requests if "publishers/anthropic" in r.path]  # the cache answered
+    sh = run("env", config=cfg).out
+    assert f"# availability from audit cache {cache}\n" in sh
+
+
+def test_models_served_nowhere_are_left_out_with_a_note(emulator: Start, run: Runner, cfg: Path) -> None:
+    emulator({"projects": {"demo-project": {"enabled_services": ["aiplatform.googleapis.com"]}},
+              "availability": {"overrides": {"claude-haiku-4-5@20251001|*": "NOT_SERVABLE_IN_REGION"}}})
+    result = run("env", "--format", "json", config=cfg)
+    assert result.code == 0
+    values = json.loads(result.out)
+    assert "ANTHROPIC_DEFAULT_HAIKU_MODEL" not in values
+    assert result.err == ("note: claude-haiku-4-5@20251001 is not served in any configured region "
+                          "(us-east5, global); left out\n")
+
+
+def test_a_model_without_a_claude_code_region_variable_is_explained(api_on: Emulator, run: Runner,
+                                                                    tmp_path: Path) -> None:
+    cfg = write_config(tmp_path / "new.toml", models=["claude-sonnet-4-6", "claude-opus-5-5"])
+    result = run("env", "--format", "json", config=cfg)
+    values = json.loads(result.out)
+    assert "ANTHROPIC_DEFAULT_OPUS_MODEL" not in values
+    assert result.err == ("note: claude-opus-5-5 is not served in us-east5 (served in global) and Claude Code has no "
+                          "per-model region variable for it; left out\n")
+
+
+def test_a_disabled_api_is_reported_not_guessed(emulator: Start, run: Runner, cfg: Path) -> None:
+    emulator({})
+    result = run("env", "--format", "json", config=cfg)
+    values = json.loads(result.out)
+    assert "ANTHROPIC_MODEL" not in values and values["CLAUDE_CODE_USE_VERTEX"] == "1"
+    assert "note: claude-opus-4-7 in us-east5: API_DISABLED; left out" in result.err
+    assert "note: no configured model is usable: ANTHROPIC_MODEL not set" in result.err

@@ -1,0 +1,203 @@
+"""Read request-response log rows back from BigQuery (``tabledata.list``) to prove logging end to end.
+
+Vertex AI writes one row per logged call to ``request_response_logging`` (created on the first
+logged request, rows appear after a delay). We poll ``tabledata.list`` over REST with a bounded
+wait and match our request by the message id in ``full_response`` (else by model, prompt and time).
+Columns come from ``tables.get`` when it answers, else from the documented schema order.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import Where
+from .vertex import HttpError, request_json
+
+if TYPE_CHECKING:
+    from ..smoke import SmokeResult
+    from .session import GoogleApis
+
+API = "bigquery.googleapis.com"
+TABLE = "request_response_logging"
+# The documented column order of the logging table (used when tables.get does not answer).
+COLUMNS = ("endpoint", "deployed_model_id", "logging_time", "request_id", "request_payload", "response_payload",
+           "model", "model_version", "api_method", "full_request", "full_response", "metadata", "otel_log")
+CLOCK_SKEW_S = 120.0
+TAIL_ROWS = 200  # rows before the baseline still scanned: tabledata.list order is not guaranteed
+
+
+@dataclass(frozen=True)
+class Table:
+    project: str
+    dataset: str
+    table: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.project}.{self.dataset}.{self.table}"
+
+    def url(self, google: GoogleApis) -> str:
+        base = google.endpoint("bigquery").rstrip("/")
+        return f"{base}/bigquery/v2/projects/{self.project}/datasets/{self.dataset}/tables/{self.table}"
+
+
+@dataclass(frozen=True)
+class LogCheck:
+    """Whether the request's row was found, where, and what to do if not."""
+
+    ok: bool
+    table: str
+    message: str
+    hint: str = ""
+    waited_s: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"found": self.ok, "table": self.table, "message": self.message, "fix": self.hint or None,
+                "waited_ms": round(self.waited_s * 1000)}
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What identifies one request's row."""
+
+    model: str
+    message_id: str
+    prompt_messages: Any
+    since: float
+
+    @classmethod
+    def of(cls, result: SmokeResult, prompt_messages: Any = None) -> Wanted:
+        return cls(result.model, result.message_id, prompt_messages, result.started)
+
+    def matches(self, row: dict[str, Any]) -> bool:
+        response = _json(row.get("full_response"))
+        if self.message_id and isinstance(response, dict) and response.get("id"):
+            return bool(response.get("id") == self.message_id)
+        base = self.model.split("@")[0]
+        if str(row.get("model") or "") not in {base, self.model}:
+            return False
+        logged_at = _timestamp(row.get("logging_time"))
+        if logged_at is not None and logged_at < self.since - CLOCK_SKEW_S:
+            return False
+        request = _json(row.get("full_request"))
+        return self.prompt_messages is None or (isinstance(request, dict)
+                                                and request.get("messages") == self.prompt_messages)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _timestamp(value: Any) -> float | None:
+    """A TIMESTAMP cell in seconds: int64 microseconds (we ask for them) or a float-seconds string."""
+    if value is None:
+        return None
+    text = str(value)
+    try:
+        return int(text) / 1_000_000 if text.lstrip("-").isdigit() else float(text)
+    except ValueError:
+        return None
+
+
+def _explain(exc: HttpError, table: Table) -> Exception:
+    err = exc.explain(Where(API, table.project))
+    if exc.code == 403 and not err.permission:
+        err.hint = (f"grant roles/bigquery.dataViewer (bigquery.tables.getData) on dataset {table.dataset} "
+                    f"of project {table.project}")
+    return err
+
+
+def columns(google: GoogleApis, table: Table) -> tuple[str, ...]:
+    """Column names in order, from ``tables.get`` when it answers."""
+    try:
+        meta = request_json(google, "GET", table.url(google))
+    except HttpError:
+        return COLUMNS
+    fields = ((meta or {}).get("schema") or {}).get("fields") or []
+    names = tuple(str(f.get("name")) for f in fields if isinstance(f, dict))
+    return names or COLUMNS
+
+
+def _page(google: GoogleApis, table: Table, start_index: int, page_token: str = "") -> dict[str, Any] | None:
+    """One ``tabledata.list`` page; None when the table does not exist (yet)."""
+    params: dict[str, Any] = {"formatOptions.useInt64Timestamp": "true", "maxResults": 500}
+    if page_token:
+        params["pageToken"] = page_token
+    else:
+        params["startIndex"] = start_index
+    try:
+        return dict(request_json(google, "GET", table.url(google) + "/data", params=params))
+    except HttpError as exc:
+        if exc.code == 404:
+            return None
+        raise _explain(exc, table) from None
+
+
+def row_count(google: GoogleApis, table: Table) -> int:
+    """``totalRows`` now (0 when the table does not exist yet)."""
+    try:
+        page = request_json(google, "GET", table.url(google) + "/data", params={"maxResults": 0})
+    except HttpError as exc:
+        if exc.code == 404:
+            return 0
+        raise _explain(exc, table) from None
+    return int((page or {}).get("totalRows") or 0)
+
+
+def read_rows(google: GoogleApis, table: Table, start_index: int = 0) -> list[dict[str, Any]] | None:
+    """Every row from ``start_index`` on, as ``{column: value}``; None when the table does not exist."""
+    names: tuple[str, ...] | None = None
+    out: list[dict[str, Any]] = []
+    token = ""
+    while True:
+        page = _page(google, table, start_index, token)
+        if page is None:
+            return None
+        if names is None:
+            names = columns(google, table)
+        for row in page.get("rows") or []:
+            cells = [cell.get("v") if isinstance(cell, dict) else None for cell in row.get("f") or []]
+            out.append(dict(zip(names, cells, strict=False)))
+        token = str(page.get("pageToken") or "")
+        if not token:
+            return out
+
+
+def wait_for_rows(google: GoogleApis, table: Table, wanted: Sequence[Wanted], *, timeout_s: float,
+                  start_index: int = 0, sleep: Callable[[float], None] = time.sleep) -> list[LogCheck]:
+    """Poll until every wanted row is found or ``timeout_s`` passes (rows lag the call by seconds to minutes)."""
+    begin = time.monotonic()
+    found: dict[int, float] = {}
+    interval = min(5.0, max(0.05, timeout_s / 20))
+    table_seen = False
+    first = max(0, start_index - TAIL_ROWS)
+    while True:
+        rows = read_rows(google, table, first)
+        table_seen = table_seen or rows is not None
+        for i, want in enumerate(wanted):
+            if i not in found and any(want.matches(row) for row in rows or ()):
+                found[i] = time.monotonic() - begin
+        elapsed = time.monotonic() - begin
+        if len(found) == len(wanted) or elapsed >= timeout_s:
+            break
+        sleep(min(interval, max(0.0, timeout_s - elapsed)))
+    out: list[LogCheck] = []
+    for i, want in enumerate(wanted):
+        if i in found:
+            out.append(LogCheck(True, table.ref, f"row found in {table.ref} after {found[i]:.1f}s", waited_s=found[i]))
+            continue
+        what = "no row for this request" if table_seen else "the table does not exist yet"
+        out.append(LogCheck(False, table.ref, f"{what} in {table.ref} after {timeout_s:g}s",
+                            f"check that request-response logging is on for {want.model} (`vertex-claude-setup "
+                            "plan` shows it); rows can take minutes: retry with a longer --log-timeout",
+                            waited_s=time.monotonic() - begin))
+    return out
