@@ -197,7 +197,7 @@ class Emulator:
     # -- serving -----------------------------------------------------------------------------
     def start(self, host: str = "127.0.0.1", port: int = 0, grpc_port: int | None = None) -> str:
         """Start serving in background threads; returns the base URL (``http://host:port``)."""
-        self._http = ThreadingHTTPServer((host, port), _make_handler(self))
+        self._http = _Server((host, port), _make_handler(self))
         self._http.daemon_threads = True
         threading.Thread(target=self._http.serve_forever, name="emulator-http", daemon=True).start()
         bound = int(self._http.server_address[1])
@@ -221,6 +221,11 @@ class Emulator:
         self.state.save()
 
 
+class _Server(ThreadingHTTPServer):
+    # The stdlib default backlog (5) drops SYNs when a client opens a hundred connections at once.
+    request_queue_size = 1024
+
+
 def _error_response(exc: ApiError) -> Response:
     return Response(status=exc.http_code, body=exc.body())
 
@@ -228,6 +233,7 @@ def _error_response(exc: ApiError) -> Response:
 def _make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stalls
 
         def log_message(self, format: str, *args: Any) -> None:
             return
