@@ -20,6 +20,10 @@ EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_FINDINGS = 0, 1, 2, 3
 
 # name -> ("module:attribute", short help): imported only when the command runs (fast --help).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "models": ("vertex_claude_setup.commands.models:models_command",
+               "List the Claude models on Vertex AI (ids, lifecycle, quota base model)."),
+    "regions": ("vertex_claude_setup.commands.regions:regions_group",
+                "Audit which Claude models this project can call in which locations, and why not."),
 }
 
 
@@ -179,10 +183,12 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool) -> Non
             click.echo(render.plan_text(the_plan))
         if the_plan.errors:
             ctx.exit(EXIT_ERROR)
+        # Read-only checks (e.g. an unavailable model) are never "fine": exit 3 even with nothing to apply.
+        plan_check_failed = any(f.severity == "error" for f in the_plan.findings)
         if not the_plan.changes:
             if plan_file is not None:
                 click.echo(f"No changes. Project {the_plan.project} matches the configuration.")
-            ctx.exit(EXIT_OK)
+            ctx.exit(EXIT_FINDINGS if plan_check_failed else EXIT_OK)
         if plan_file is None and not auto_approve:
             if not sys.stdin.isatty():
                 raise click.UsageError("apply needs confirmation: pass --auto-approve (no terminal to ask on)")
@@ -190,11 +196,18 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool) -> Non
                 click.echo("Apply cancelled.")
                 ctx.exit(EXIT_ERROR)
         click.echo("")
-        outcomes = workflow.apply(rt, the_plan, lambda o: click.echo(render.outcome_line(o)))
+        late: list[Any] = []
+        outcomes = workflow.apply(rt, the_plan, lambda o: click.echo(render.outcome_line(o)), late.append)
     click.echo("")
+    if late:
+        click.echo(render.checks_text(late))
+        click.echo("")
     click.echo(render.apply_summary(outcomes))
     if any(o.status != "applied" for o in outcomes):
         ctx.exit(EXIT_ERROR)
+    if plan_check_failed or any(f.severity == "error" for f in late):
+        click.echo("Applied, but checks failed (see above): exit 3.")
+        ctx.exit(EXIT_FINDINGS)
 
 
 # ---------------------------------------------------------------------------------------------- show

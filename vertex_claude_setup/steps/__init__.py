@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 def all_steps(config: Config) -> list[Step]:
     """Every step the config asks for (later steps: availability, logging, smoke test)."""
     from .api import ApiStep
+    from .availability import AvailabilityStep
     from .project import ProjectStep
 
-    return [ProjectStep(), ApiStep()]
+    return [ProjectStep(), ApiStep(), AvailabilityStep()]
