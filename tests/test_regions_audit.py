@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (whole CLI outputs are compared verbatim)
 """``regions audit`` end to end: the emulator answers, the real anthropic SDK and Cloud Quotas client ask."""
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def _cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VERTEX_CLAUDE_RETRY_DEADLINE", "2")
 
 
-def test_mixed_matrix_exact_table_and_exit_3(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_mixed_matrix_exact_table_and_exit_3(monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
     with emulator(monkeypatch, MIXED):
         code, out, err = run(capsys, "--project", PROJECT, "regions", "audit", "--models", MODELS,
                              "--regions", "us-east5,europe-west1,global,us-central1")
@@ -186,6 +188,7 @@ def test_all_regions_uses_the_hinted_locations(monkeypatch: pytest.MonkeyPatch,
         code, out, _ = run(capsys, "--project", PROJECT, "regions", "audit", "--all-regions", "--models",
                            "claude-opus-4-6", "--format", "json")
     data = json.loads(out)
+    assert code == 3
     assert [r["id"] for r in data["regions"]] == ["global", "us", "eu", "us-east5", "europe-west1", "asia-east1",
                                                   "asia-southeast1"]
     assert [r["class"] for r in data["results"]] == ["AVAILABLE", "NOT_SERVABLE_IN_REGION", "NOT_SERVABLE_IN_REGION",

@@ -75,7 +75,13 @@ def _cache(rt: Runtime) -> object:
 
 @click.group("regions")
 def regions_group() -> None:
-    """Vertex AI locations: list them, audit model availability, rank them for one model."""
+    """Vertex AI locations: list them, audit model availability, rank them for one model.
+
+    \b
+    Example:
+      vertex-claude-setup regions audit --all-regions
+      vertex-claude-setup regions best claude-sonnet-4-5@20250929
+    """
 
 
 @regions_group.command("list")
