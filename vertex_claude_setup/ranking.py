@@ -16,7 +16,10 @@ if TYPE_CHECKING:
     from .gcp.quotas import QuotaReport
     from .gcp.session import GoogleApis
 
-_ORDER = {cls: i for i, cls in enumerate(Availability)}
+# A quota-exhausted location is reachable (a quota request away): rank it right after the available ones.
+_ORDER = {cls: i for i, cls in enumerate([Availability.AVAILABLE, Availability.QUOTA_EXHAUSTED,
+                                          *(c for c in Availability if c not in {Availability.AVAILABLE,
+                                                                                 Availability.QUOTA_EXHAUSTED})])}
 
 
 @dataclass(frozen=True)

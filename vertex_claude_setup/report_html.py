@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
+from . import catalog
 from .audit import SYMBOLS
 from .availability import Availability
 from .report import legend_items, problems, quota_rows, summary_line
@@ -31,7 +32,7 @@ td.cell{text-align:center;font-size:1.05rem;min-width:2.2rem} td.num{text-align:
 .legend{display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;padding:0;list-style:none}
 .legend span.sym{display:inline-block;width:1.6rem;text-align:center;border-radius:4px;margin-right:.3rem}
 ul.problems li{margin:.45rem 0} .fix{color:#1a7f37} .said{color:#59636e}
-.summary{font-weight:600;margin-top:1.5rem}
+.summary{font-weight:600;margin-top:1.5rem} .status{color:#9a6700;font-size:12px}
 """
 
 
@@ -61,7 +62,10 @@ def render_html(audit: Audit) -> str:
     parts += [f"<th>{escape(region)}</th>" for region in audit.regions]
     parts.append("</tr></thead><tbody>")
     for model in audit.models:
-        parts.append(f'<tr><td class="model"><code>{escape(model)}</code></td>')
+        info = catalog.models().get(model)
+        status = (f' <span class="status">{escape(info.status_text())}</span>'
+                  if info is not None and info.status() != "active" else "")
+        parts.append(f'<tr><td class="model"><code>{escape(model)}</code>{status}</td>')
         parts += [_cell(audit, model, region) for region in audit.regions]
         parts.append("</tr>")
     parts.append('</tbody></table><ul class="legend" id="legend">')
