@@ -19,9 +19,14 @@ vertex-claude-setup will perform the following actions on project {PROJECT}:
       DISABLED → ENABLED
       # Claude on Vertex AI is served by the Vertex AI API
 
+Checks:
+  · model availability: known after apply (the Vertex AI API is being enabled first); apply checks it once the \
+API is on
+
 Plan: 1 to add, 0 to change, 0 to destroy.
 """
-NO_CHANGES = f"No changes. Project {PROJECT} matches the configuration.\n"
+CHECKS_OK = "Checks:\n  · all 6 configured (model, region) pairs are available\n\n"
+NO_CHANGES = f"{CHECKS_OK}No changes. Project {PROJECT} matches the configuration.\n"
 
 
 def test_fresh_project_plan_apply_converges(run: Runner) -> None:
@@ -32,7 +37,9 @@ def test_fresh_project_plan_apply_converges(run: Runner) -> None:
     assert applied.code == 0
     assert applied.out == PLAN_ONE_CHANGE + (
         f"\n  ✓ enable service aiplatform.googleapis.com on project {PROJECT}: "
-        f"aiplatform.googleapis.com is ENABLED on project {PROJECT}\n\nApply complete! 1 applied.\n")
+        f"aiplatform.googleapis.com is ENABLED on project {PROJECT}\n\n"
+        "Checks after apply:\n  · all 6 configured (model, region) pairs are available\n\n"
+        "Apply complete! 1 applied.\n")
 
     again = run("--emulator", "--project", PROJECT, "plan", "--detailed-exitcode")
     assert (again.code, again.out) == (0, NO_CHANGES)
@@ -68,7 +75,7 @@ def test_billing_disabled_is_one_line_error(run: Runner, scenario: Callable[[dic
             f"(project {PROJECT}): billing is not enabled on project {PROJECT}\n"
             f"      fix: link a billing account at https://console.cloud.google.com/billing/linkedaccount?project="
             f"{PROJECT}\n") in result.out
-    assert result.out.endswith("Apply failed: 0 applied, 1 failed, 0 skipped. Fix the cause and run apply again: "
+    assert result.out.endswith("Apply failed: 0 applied, 1 failed, 1 skipped. Fix the cause and run apply again: "
                                "it resumes where it stopped.\n")
 
 
@@ -81,6 +88,7 @@ def test_permission_denied_names_role(run: Runner, scenario: Callable[[dict[str,
         f"Permission 'serviceusage.services.get' denied on resource '//serviceusage.googleapis.com/projects/"
         f"{PROJECT}' (or it may not exist).\n"
         f"  fix: grant roles/serviceusage.serviceUsageViewer to your principal on project {PROJECT}\n"
+        "Skipped: availability: depends on api, which failed\n"
         "Plan incomplete: fix the errors above and plan again.\n")
 
 
@@ -94,6 +102,7 @@ def test_missing_project_says_missing_or_no_access(run: Runner, scenario: Callab
         "  fix: check the project ID (`gcloud projects list`) and that your principal holds a role on "
         "no-such-project, e.g. roles/browser\n"
         "Skipped: api: depends on project, which failed\n"
+        "Skipped: availability: depends on api, which failed\n"
         "Plan incomplete: fix the errors above and plan again.\n")
 
 

@@ -113,9 +113,9 @@ def classify(http_status: int, body: Any, *, project: str, model: str, region: s
                        f"{model_garden_url(project, model)}")
     if http_status == 403 and "data sharing" in lowered:
         return Verdict(Availability.DATA_SHARING_REQUIRED, http_status, status, message,
-                       f"enable data sharing with Anthropic for {where} (PublisherModelConfig."
-                       "dataSharingEnabledProvider=ANTHROPIC via setPublisherModelConfig) after accepting the "
-                       f"terms in Model Garden: {model_garden_url(project, model)}")
+                       f"enable data sharing with Anthropic for {model} in each location you call it from "
+                       "(PublisherModelConfig.dataSharingEnabledProvider=ANTHROPIC via setPublisherModelConfig) "
+                       f"after accepting the terms in Model Garden: {model_garden_url(project, model)}")
     if http_status == 403 or status == "PERMISSION_DENIED":
         permission = str(metadata.get("permission") or "")
         if not permission:

@@ -28,6 +28,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
                "Diagnose credentials, principal, quota project, project, billing, API and IAM permissions."),
     "env": ("vertex_claude_setup.commands.env:env",
             "Print the environment for Claude Code or the anthropic SDK (sh, fish, dotenv, json)."),
+    "models": ("vertex_claude_setup.commands.models:models_command",
+               "List the Claude models on Vertex AI (ids, lifecycle, quota base model)."),
+    "regions": ("vertex_claude_setup.commands.regions:regions_group",
+                "Audit which Claude models this project can call in which locations, and why not."),
 }
 
 
@@ -190,11 +194,13 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
             click.echo(render.plan_text(the_plan))
         if the_plan.errors:
             ctx.exit(EXIT_ERROR)
+        # Read-only checks (e.g. an unavailable model) are never "fine": exit 3 even with nothing to apply.
+        plan_check_failed = any(f.severity == "error" for f in the_plan.findings)
         if not the_plan.changes:
             if plan_file is not None:
                 click.echo(f"No changes. Project {the_plan.project} matches the configuration.")
             check_ok = _closing_check(rt)
-            ctx.exit(EXIT_FINDINGS if fail_on_check and not check_ok else EXIT_OK)
+            ctx.exit(EXIT_FINDINGS if plan_check_failed or (fail_on_check and not check_ok) else EXIT_OK)
         if plan_file is None and not auto_approve:
             if not sys.stdin.isatty():
                 raise click.UsageError("apply needs confirmation: pass --auto-approve (no terminal to ask on)")
@@ -202,13 +208,19 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
                 click.echo("Apply cancelled.")
                 ctx.exit(EXIT_ERROR)
         click.echo("")
-        outcomes = workflow.apply(rt, the_plan, lambda o: click.echo(render.outcome_line(o)))
+        late: list[Any] = []
+        outcomes = workflow.apply(rt, the_plan, lambda o: click.echo(render.outcome_line(o)), late.append)
         click.echo("")
+        if late:
+            click.echo(render.checks_text(late))
+            click.echo("")
         click.echo(render.apply_summary(outcomes))
         if any(o.status != "applied" for o in outcomes):
             ctx.exit(EXIT_ERROR)
         check_ok = _closing_check(rt)
-    if fail_on_check and not check_ok:
+    # Unavailable configured models always mean exit 3; the smoke-test check gates only with --fail-on-check.
+    if plan_check_failed or any(f.severity == "error" for f in late) or (fail_on_check and not check_ok):
+        click.echo("Applied, but checks failed (see above): exit 3.")
         ctx.exit(EXIT_FINDINGS)
 
 

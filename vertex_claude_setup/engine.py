@@ -243,11 +243,13 @@ def apply_plan(
     steps: Sequence[Step],
     plan: Plan,
     on_outcome: Callable[[Outcome], None] = lambda _o: None,
+    on_finding: Callable[[Finding], None] = lambda _f: None,
 ) -> list[Outcome]:
     """Apply the plan's changes step by step, each step after its dependencies.
 
     A failed step skips its dependents; independent steps still finish. A step whose plan was made
-    while an upstream change was pending is re-read and re-diffed once that upstream is applied.
+    while an upstream change was pending is re-read and re-diffed once that upstream is applied, and
+    its checks run again then (``on_finding``): a deferred check must not pass silently.
     """
     planned = {p.step: p for p in plan.steps}
 
@@ -264,6 +266,8 @@ def apply_plan(
             try:
                 observed = step.read(ctx)
                 changes = step.diff(ctx, observed)
+                for finding in step.check(ctx, observed):
+                    on_finding(finding)
             except SetupError as exc:
                 _emit(on_outcome, Outcome(step.name, f"{step.name}: re-read after upstream changes", "failed",
                                           exc.message, exc.hint))

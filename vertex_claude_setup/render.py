@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .engine import SYMBOLS, Outcome, Plan
+from .engine import SYMBOLS, Finding, Outcome, Plan
 
 
 def _value(value: Any) -> str:
@@ -74,3 +74,14 @@ def apply_summary(outcomes: list[Outcome]) -> str:
         return (f"Apply failed: {applied} applied, {failed} failed, {skipped} skipped. "
                 "Fix the cause and run apply again: it resumes where it stopped.")
     return f"Apply complete! {applied} applied."
+
+
+def checks_text(findings: list[Finding], heading: str = "Checks after apply:") -> str:
+    """Findings of checks that ran after apply (they were deferred at plan time), plan style."""
+    lines = [heading]
+    for finding in findings:
+        mark = {"error": "✗", "warning": "!", "info": "·"}[finding.severity]
+        lines.append(f"  {mark} {finding.message}")
+        if finding.hint:
+            lines.append(f"      fix: {finding.hint}")
+    return "\n".join(lines)

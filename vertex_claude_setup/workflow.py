@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import engine
-from .engine import Outcome, Plan, Step
+from .engine import Finding, Outcome, Plan, Step
 from .errors import SetupError
 from .runtime import Runtime
 from .steps import all_steps
@@ -16,9 +16,14 @@ def make_plan(rt: Runtime) -> Plan:
     return engine.plan_steps(rt.context(), all_steps(rt.config), rt.config.project)
 
 
-def apply(rt: Runtime, plan: Plan, on_outcome: Callable[[Outcome], None]) -> list[Outcome]:
-    """Apply ``plan``; failures skip dependents and leave a state a re-run converges from."""
-    return engine.apply_plan(rt.context(), all_steps(rt.config), plan, on_outcome)
+def apply(rt: Runtime, plan: Plan, on_outcome: Callable[[Outcome], None],
+          on_finding: Callable[[Finding], None] = lambda _f: None) -> list[Outcome]:
+    """Apply ``plan``; failures skip dependents and leave a state a re-run converges from.
+
+    Checks that were deferred at plan time (read while an upstream change was pending) run after
+    their upstream is applied and report through ``on_finding``.
+    """
+    return engine.apply_plan(rt.context(), all_steps(rt.config), plan, on_outcome, on_finding)
 
 
 def run_single(rt: Runtime, step: Step) -> str:

@@ -46,7 +46,7 @@ def test_apply_ends_with_the_passing_check(emulator: Start, run: Runner) -> None
 def test_a_failed_check_is_reported_but_rolls_nothing_back(emulator: Start, run: Runner) -> None:
     emu = emulator({"availability": {"overrides": {"claude-sonnet-4-6|us-east5": "NOT_ENABLED"}}})
     result = run("apply", "--auto-approve")
-    assert result.code == 0
+    assert result.code == 3  # the availability check failed too: apply never pretends that is fine
     tail = result.out.split("Apply complete! 1 applied.\n", 1)[1]
     assert tail == (
         "\nCheck smoke_test: FAIL (NOT_ENABLED): claude-sonnet-4-6 in us-east5 did not answer (reported only: "
@@ -55,8 +55,20 @@ def test_a_failed_check_is_reported_but_rolls_nothing_back(emulator: Start, run:
         "`projects/demo-project/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-6`\n"
         "  fix:        enable claude-sonnet-4-6 for project demo-project in Model Garden (accept the terms): "
         "https://console.cloud.google.com/vertex-ai/publishers/anthropic/model-garden/claude-sonnet-4-6"
-        "?project=demo-project\n")
+        "?project=demo-project\n"
+        "Applied, but checks failed (see above): exit 3.\n")
     assert emu.state.data["projects"]["demo-project"]["services"]["aiplatform.googleapis.com"] == "ENABLED"
+
+
+def test_a_failed_smoke_check_alone_is_reported_not_gated(emulator: Start, run: Runner) -> None:
+    # Claude is available (the free count-tokens probe passes) but generation is down during the check.
+    emu = emulator({"faults": [{"method": "POST", "path": "*/models/claude-sonnet-4-6:rawPredict", "status": 503}]})
+    result = run("apply", "--auto-approve")
+    assert result.code == 0
+    assert "Check smoke_test: FAIL (ERROR): claude-sonnet-4-6 in us-east5 did not answer" in result.out
+    assert emu.state.data["projects"]["demo-project"]["services"]["aiplatform.googleapis.com"] == "ENABLED"
+    gated = run("apply", "--auto-approve", "--fail-on-check")
+    assert gated.code == 3
 
 
 def test_fail_on_check_gates_with_exit_3(emulator: Start, run: Runner) -> None:

@@ -48,7 +48,10 @@ def availability_of(state: State, project: dict[str, Any], location: str, model:
     if info is None or info.status() == "retired":
         return "NOT_FOUND"
     if default == "hints":
-        return "AVAILABLE" if location in info.region_hints else "NOT_SERVABLE_IN_REGION"
+        if location not in info.region_hints:
+            return "NOT_SERVABLE_IN_REGION"
+        # Fable ("covered" models) needs data sharing with Anthropic enabled per model location.
+        return "DATA_SHARING_REQUIRED" if info.family == "fable" else "AVAILABLE"
     return str(default)
 
 

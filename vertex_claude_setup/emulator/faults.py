@@ -25,7 +25,8 @@ class Faults:
     A rule matches on ``method``, ``path`` (glob on the URL path), ``host`` and ``region`` (glob),
     then adds ``latency_ms`` and/or answers ``status`` (HTTP code) with ``message``/``reason``.
     ``times`` makes it one-shot (or N-shot); ``rate`` fires it with that probability, deterministic by
-    the scenario ``seed``.
+    the scenario ``seed``. The friendlier ``[region_latency_ms]`` table (``"us-east5" = 200``, ``"*" = 20``)
+    adds latency per Vertex location: an exact name wins over the first matching glob.
     """
 
     def __init__(self, state_data: dict[str, Any]) -> None:
@@ -34,7 +35,7 @@ class Faults:
         self._lock = threading.Lock()
 
     def match(self, method: str, path: str, host: str, region: str) -> Matched:
-        out = Matched()
+        out = Matched(latency_s=self._region_latency(region))
         with self._lock:
             for rule in self.data.get("faults", []):
                 if not self._applies(rule, method, path, host, region):
@@ -49,6 +50,17 @@ class Faults:
                         rule["times"] = int(rule["times"]) - 1
                     out.error = _error(rule)
         return out
+
+    def _region_latency(self, region: str) -> float:
+        table = self.data.get("region_latency_ms") or {}
+        if not region or not table:
+            return 0.0
+        if region in table:
+            return float(table[region]) / 1000
+        for pattern, ms in table.items():
+            if fnmatch.fnmatchcase(region, pattern):
+                return float(ms) / 1000
+        return 0.0
 
     @staticmethod
     def _applies(rule: dict[str, Any], method: str, path: str, host: str, region: str) -> bool:

@@ -12,10 +12,11 @@ if TYPE_CHECKING:
 def all_steps(config: Config) -> list[Step]:
     """Every step the config asks for (later steps: availability, logging, smoke test)."""
     from .api import ApiStep
+    from .availability import AvailabilityStep
     from .project import ProjectStep
     from .smoke import SmokeStep
 
-    steps: list[Step] = [ProjectStep(), ApiStep(), *logging_steps(config)]
+    steps: list[Step] = [ProjectStep(), ApiStep(), AvailabilityStep(), *logging_steps(config)]
     if config.smoke_test.enabled:
         steps.append(SmokeStep())
     return steps

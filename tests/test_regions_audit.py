@@ -1,0 +1,243 @@
+# ruff: noqa: E501  (whole CLI outputs are compared verbatim)
+"""``regions audit`` end to end: the emulator answers, the real anthropic SDK and Cloud Quotas client ask."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from audit_support import ON, claude_requests, emulator, run
+
+PROJECT = "mixed-project"
+MODELS = "claude-sonnet-4-5@20250929,claude-opus-4-6,claude-fable-5"
+MIXED = {
+    "projects": {PROJECT: {
+        "enabled_services": ON,
+        "availability": {"claude-opus-4-6|us-east5": "NOT_ENABLED"},
+        "quotas": {"anthropic-claude-sonnet-4-5|europe-west1": 0},
+    }},
+}
+
+
+@pytest.fixture(autouse=True)
+def _cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VERTEX_CLAUDE_RETRY_INITIAL", "0.01")
+    monkeypatch.setenv("VERTEX_CLAUDE_RETRY_DEADLINE", "2")
+
+
+def test_mixed_matrix_exact_table_and_exit_3(monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    with emulator(monkeypatch, MIXED):
+        code, out, err = run(capsys, "--project", PROJECT, "regions", "audit", "--models", MODELS,
+                             "--regions", "us-east5,europe-west1,global,us-central1")
+    assert code == 3
+    assert err == ""  # no progress bar when not on a terminal
+    fable_fix = ("enable data sharing with Anthropic for claude-fable-5 in each location you call it from "
+                 "(PublisherModelConfig.dataSharingEnabledProvider=ANTHROPIC via setPublisherModelConfig) after "
+                 "accepting the terms in Model Garden: https://console.cloud.google.com/vertex-ai/publishers/"
+                 "anthropic/model-garden/claude-fable-5?project=mixed-project")
+    assert out == f"""\
+Claude on Vertex AI for project mixed-project (probe: count-tokens)
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━━┓
+┃ model                      ┃ us-east5 ┃ europe-west1 ┃ global ┃ us-central1 ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━━┩
+│ claude-sonnet-4-5@20250929 │    ✓     │      ∅       │   ✓    │      ·      │
+│ claude-opus-4-6            │    ○     │      ✓       │   ✓    │      ·      │
+│ claude-fable-5             │    ·     │      ·       │   ⇄    │      ·      │
+└────────────────────────────┴──────────┴──────────────┴────────┴─────────────┘
+Legend: ✓ AVAILABLE  · NOT_SERVABLE_IN_REGION  ○ NOT_ENABLED  ⇄ DATA_SHARING_REQUIRED  ∅ QUOTA_EXHAUSTED
+
+Not available:
+  ∅ claude-sonnet-4-5@20250929 in europe-west1: QUOTA_EXHAUSTED — quota is 0 requests/min for anthropic-claude-sonnet-4-5 in europe-west1 (not throttling)
+      fix: reachable, but the quota for claude-sonnet-4-5@20250929 in europe-west1 is 0 or spent: request an increase at https://console.cloud.google.com/iam-admin/quotas?project=mixed-project
+  · claude-sonnet-4-5@20250929 in us-central1: NOT_SERVABLE_IN_REGION — not served in this location (400 FAILED_PRECONDITION)
+      fix: call claude-sonnet-4-5@20250929 from another region; the catalog hints it is served in global, us-east5, europe-west1, asia-southeast1 (`vertex-claude-setup regions best claude-sonnet-4-5@20250929`)
+  ○ claude-opus-4-6 in us-east5: NOT_ENABLED — not enabled for the project in Model Garden (400 FAILED_PRECONDITION)
+      fix: enable claude-opus-4-6 for project mixed-project in Model Garden (accept the terms): https://console.cloud.google.com/vertex-ai/publishers/anthropic/model-garden/claude-opus-4-6?project=mixed-project
+  · claude-opus-4-6 in us-central1: NOT_SERVABLE_IN_REGION — not served in this location (400 FAILED_PRECONDITION)
+      fix: call claude-opus-4-6 from another region; the catalog hints it is served in global, us-east5, europe-west1, asia-southeast1 (`vertex-claude-setup regions best claude-opus-4-6`)
+  · claude-fable-5 in us-east5, europe-west1, us-central1: NOT_SERVABLE_IN_REGION — not served in this location (400 FAILED_PRECONDITION)
+      fix: call claude-fable-5 from another region; the catalog hints it is served in global, us, eu, asia-southeast1 (`vertex-claude-setup regions best claude-fable-5`)
+  ⇄ claude-fable-5 in global: DATA_SHARING_REQUIRED — needs data sharing with Anthropic enabled (403)
+      fix: {fable_fix}
+
+Quota: requests per minute per base model (Cloud Quotas API)
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━━┓
+┃ base model                  ┃ us-east5 ┃ europe-west1 ┃ global ┃ us-central1 ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━━┩
+│ anthropic-claude-sonnet-4-5 │       60 │            0 │    120 │           - │
+│ anthropic-claude-opus-4-6   │       60 │           60 │    120 │           - │
+│ anthropic-claude-fable      │        - │            - │    120 │           - │
+└─────────────────────────────┴──────────┴──────────────┴────────┴─────────────┘
+4 of 12 (model, location) pairs available; 8 not (exit 3).
+"""
+
+
+JSON_KEYS = {"schema_version", "tool", "project", "generated_at", "probe", "models", "regions", "legend", "results",
+             "quotas", "summary", "exit_code"}
+RESULT_KEYS = {"model", "region", "class", "symbol", "http_status", "status", "message", "fix", "latency_ms",
+               "attempts", "probed_at", "cached", "explanation", "quota_requests_per_minute"}
+
+
+def test_json_schema_is_stable_and_keeps_raw_status(monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    with emulator(monkeypatch, MIXED):
+        code, out, _ = run(capsys, "--project", PROJECT, "regions", "audit", "--models", MODELS,
+                           "--regions", "us-east5,europe-west1,global,us-central1", "--format", "json")
+    data = json.loads(out)
+    assert code == 3 and data["exit_code"] == 3
+    assert set(data) == JSON_KEYS
+    assert data["schema_version"] == 1 and data["probe"] == "count_tokens" and data["project"] == PROJECT
+    assert [m["id"] for m in data["models"]] == MODELS.split(",")
+    assert data["regions"][2] == {"id": "global", "kind": "global", "host": "aiplatform.googleapis.com"}
+    for row in data["results"]:
+        assert set(row) - {"permission", "quota_state"} == RESULT_KEYS
+    by_pair = {(r["model"], r["region"]): r for r in data["results"]}
+    quota = by_pair[("claude-sonnet-4-5@20250929", "europe-west1")]
+    assert (quota["class"], quota["http_status"], quota["status"], quota["quota_state"]) == (
+        "QUOTA_EXHAUSTED", 429, "RESOURCE_EXHAUSTED", "zero")
+    assert quota["message"].startswith("Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_"
+                                       "base_model with base model: anthropic-claude-sonnet-4-5.")
+    servable = by_pair[("claude-opus-4-6", "us-central1")]
+    assert (servable["http_status"], servable["status"]) == (400, "FAILED_PRECONDITION")
+    assert servable["message"] == ("Publisher Model `projects/mixed-project/locations/us-central1/publishers/"
+                                   "anthropic/models/claude-opus-4-6` is not servable in region us-central1.")
+    assert by_pair[("claude-opus-4-6", "global")]["latency_ms"] > 0
+    assert data["summary"] == {"pairs": 12, "available": 4, "unavailable": 8, "from_cache": 0, "by_class": {
+        "AVAILABLE": 4, "NOT_SERVABLE_IN_REGION": 5, "NOT_ENABLED": 1, "DATA_SHARING_REQUIRED": 1,
+        "QUOTA_EXHAUSTED": 1}}
+    assert data["quotas"]["readable"] is True
+
+
+def test_csv_and_markdown(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with emulator(monkeypatch, MIXED):
+        _, csv_out, _ = run(capsys, "--project", PROJECT, "regions", "audit", "--models", "claude-opus-4-6",
+                            "--regions", "us-east5,global", "--format", "csv")
+        _, md_out, _ = run(capsys, "--project", PROJECT, "regions", "audit", "--models", "claude-opus-4-6",
+                           "--regions", "us-east5,global", "--format", "markdown")
+    lines = csv_out.splitlines()
+    assert lines[0] == ("model,region,class,symbol,http_status,status,latency_ms,attempts,cached,"
+                        "quota_requests_per_minute,explanation,fix,message")
+    assert lines[1].startswith("claude-opus-4-6,us-east5,NOT_ENABLED,○,400,FAILED_PRECONDITION,")
+    assert lines[2].startswith("claude-opus-4-6,global,AVAILABLE,✓,200,OK,")
+    assert "| model | us-east5 | global |" in md_out
+    assert "| `claude-opus-4-6` | ○ | ✓ |" in md_out
+    assert "- **claude-opus-4-6** in us-east5: `NOT_ENABLED`" in md_out
+    assert "| `anthropic-claude-opus-4-6` | 60 | 120 |" in md_out
+
+
+def test_cache_hit_then_refresh(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--project", PROJECT, "regions", "audit", "--models", "claude-opus-4-6", "--regions", "us-east5,global"]
+    with emulator(monkeypatch, MIXED) as emu:
+        run(capsys, *args)
+        assert len(claude_requests(emu)) == 2
+        code, out, _ = run(capsys, *args)
+        assert code == 3
+        assert len(claude_requests(emu)) == 2  # every answer came from the cache
+        assert out.splitlines()[-1] == ("1 of 2 (model, location) pairs available; 1 not (exit 3). "
+                                        "2 from the cache (--refresh re-probes).")
+        assert Path(".vertex-claude/audit-cache.json").exists()
+        run(capsys, *args, "--refresh")
+        assert len(claude_requests(emu)) == 4
+        monkeypatch.setenv("VERTEX_CLAUDE_AUDIT_CACHE_TTL", "0")  # expired entries are probed again
+        run(capsys, *args)
+        assert len(claude_requests(emu)) == 6
+
+
+def test_html_report_is_self_contained_and_parses(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path) -> None:
+    from html.parser import HTMLParser
+
+    target = tmp_path / "report.html"
+    with emulator(monkeypatch, MIXED):
+        code, out, _ = run(capsys, "--project", PROJECT, "regions", "audit", "--models", MODELS,
+                           "--regions", "us-east5,europe-west1,global,us-central1", "--format", "html",
+                           "--output", str(target))
+    assert code == 3
+    assert out == f"Wrote {target} (html). 4 of 12 (model, location) pairs available; 8 not (exit 3).\n"
+
+    class Cells(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.cells: dict[tuple[str, str], str] = {}
+            self.tags: set[str] = set()
+            self.urls: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.tags.add(tag)
+            found = dict(attrs)
+            self.urls += [v or "" for k, v in attrs if k in {"src", "href"}]
+            if found.get("data-class"):
+                self.cells[(found["data-model"] or "", found["data-region"] or "")] = found["data-class"] or ""
+
+    parser = Cells()
+    parser.feed(target.read_text(encoding="utf-8"))
+    assert parser.cells[("claude-opus-4-6", "us-east5")] == "NOT_ENABLED"
+    assert parser.cells[("claude-fable-5", "global")] == "DATA_SHARING_REQUIRED"
+    assert parser.cells[("claude-sonnet-4-5@20250929", "europe-west1")] == "QUOTA_EXHAUSTED"
+    assert sum(v == "AVAILABLE" for v in parser.cells.values()) == 4 and len(parser.cells) == 12
+    assert "style" in parser.tags and not parser.tags & {"script", "link", "img", "iframe"}
+    assert parser.urls == []
+
+
+def test_all_regions_uses_the_hinted_locations(monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    with emulator(monkeypatch, MIXED):
+        code, out, _ = run(capsys, "--project", PROJECT, "regions", "audit", "--all-regions", "--models",
+                           "claude-opus-4-6", "--format", "json")
+    data = json.loads(out)
+    assert code == 3
+    assert [r["id"] for r in data["regions"]] == ["global", "us", "eu", "us-east5", "europe-west1", "asia-east1",
+                                                  "asia-southeast1"]
+    assert [r["class"] for r in data["results"]] == ["AVAILABLE", "NOT_SERVABLE_IN_REGION", "NOT_SERVABLE_IN_REGION",
+                                                     "NOT_ENABLED", "AVAILABLE", "NOT_SERVABLE_IN_REGION",
+                                                     "AVAILABLE"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--models", "claude-sonnet-4-20250514"],
+     "Error: --models 'claude-sonnet-4-20250514': Vertex model ids put the date after '@': use "
+     "'claude-sonnet-4@20250514'\n"),
+    (["--models", "claude-sonet-4-5@20250929"],
+     "Error: --models 'claude-sonet-4-5@20250929': not in the catalog; did you mean 'claude-sonnet-4-5@20250929'?\n"),
+    (["--models", "gpt-4o"],
+     "Error: --models 'gpt-4o': use a Vertex id like 'claude-sonnet-4@20250514' (see `vertex-claude-setup models`)\n"),
+    (["--models", "claude-3-7-sonnet@20250219"],
+     "Error: --models 'claude-3-7-sonnet@20250219': model claude-3-7-sonnet@20250219 (Claude Sonnet 3.7) is retired "
+     "since 2026-05-11; use claude-sonnet-4-6\n"),
+    (["--regions", "us-east-5"], "Error: --regions 'us-east-5': unknown Vertex AI location; did you mean 'us-east5'?\n"),
+    (["--regions", "atlantis"],
+     "Error: --regions 'atlantis': unknown Vertex AI location; e.g. us-east5, europe-west1 or global\n"),
+])
+def test_bad_model_ids_and_regions_exit_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                          args: list[str], message: str) -> None:
+    with emulator(monkeypatch, MIXED) as emu:
+        code, out, err = run(capsys, "--project", PROJECT, "regions", "audit", *args)
+        assert claude_requests(emu) == []
+    assert (code, out, err) == (1, "", message)
+
+
+def test_deprecated_model_warns_with_replacement(monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    with emulator(monkeypatch, MIXED):
+        code, out, err = run(capsys, "--project", PROJECT, "regions", "audit", "--models",
+                             "claude-sonnet-4@20250514", "--regions", "us-east5", "--format", "json")
+    assert code == 0
+    assert err == ("Warning: model claude-sonnet-4@20250514 (Claude Sonnet 4) is deprecated since 2026-04-14; "
+                   "move to claude-sonnet-4-5@20250929\n")
+    assert json.loads(out)["models"][0]["status"] == "deprecated"
+
+
+def test_generate_probe_sends_one_token_rawpredict(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    with emulator(monkeypatch, MIXED) as emu:
+        code, _, _ = run(capsys, "--project", PROJECT, "regions", "audit", "--models", "claude-opus-4-6",
+                         "--regions", "global", "--probe", "generate")
+        calls = [r for r in emu.requests if r.path.endswith(":rawPredict")]
+    assert code == 0
+    assert [c.path for c in calls] == [
+        "/v1/projects/mixed-project/locations/global/publishers/anthropic/models/claude-opus-4-6:rawPredict"]
+    body = calls[0].json()
+    assert body["max_tokens"] == 1 and body["anthropic_version"] == "vertex-2023-10-16" and "model" not in body

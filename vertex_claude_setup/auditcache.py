@@ -1,0 +1,99 @@
+"""Per-project cache of probe results and quotas (``.vertex-claude/audit-cache.json``) with a TTL.
+
+Availability changes rarely; re-probing a 10 × 14 matrix on every command would not. Transient
+answers (``ERROR``) are never cached, and ``--refresh`` bypasses the cache (and rewrites it).
+Entries are keyed by target (real Google, an endpoint override, or the emulator), project and
+probe mode, so emulator results never answer for real Google.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from .availability import Availability
+from .gcp.quotas import QuotaReport
+from .probe import ProbeMode, ProbeResult
+
+CACHE_FILE = "audit-cache.json"
+SCHEMA_VERSION = 1
+DEFAULT_TTL_S = 15 * 60
+
+
+def ttl_from_env() -> float:
+    """``VERTEX_CLAUDE_AUDIT_CACHE_TTL`` (seconds) overrides the 15-minute default; 0 disables reuse."""
+    raw = os.environ.get("VERTEX_CLAUDE_AUDIT_CACHE_TTL", "")
+    try:
+        return float(raw) if raw else DEFAULT_TTL_S
+    except ValueError:
+        return DEFAULT_TTL_S
+
+
+class AuditCache:
+    """A JSON file of probe results per (target, project, mode, model, region); thread-safe, atomic writes."""
+
+    def __init__(self, path: Path, target: str, project: str, ttl_s: float | None = None) -> None:
+        self.path = path
+        self.scope = f"{target}|{project}"
+        self.ttl_s = ttl_from_env() if ttl_s is None else ttl_s
+        self._lock = threading.Lock()
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {"schema_version": SCHEMA_VERSION, "scopes": {}}
+        if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+            return {"schema_version": SCHEMA_VERSION, "scopes": {}}
+        return data
+
+    def _fresh(self, stamp: float, now: float) -> bool:
+        return now - stamp < self.ttl_s
+
+    def get(self, mode: ProbeMode, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], ProbeResult]:
+        """Cached, still-fresh results for ``pairs`` (marked ``cached``)."""
+        scope = self._load()["scopes"].get(self.scope, {})
+        entries = scope.get("probes", {}).get(mode, {})
+        now = time.time()
+        out: dict[tuple[str, str], ProbeResult] = {}
+        for model, region in pairs:
+            raw = entries.get(f"{model}|{region}")
+            if raw and self._fresh(float(raw["probed_at"]), now):
+                try:
+                    out[(model, region)] = ProbeResult.from_json(raw).as_cached()
+                except (KeyError, ValueError):
+                    continue
+        return out
+
+    def get_quotas(self) -> QuotaReport | None:
+        raw = self._load()["scopes"].get(self.scope, {}).get("quotas")
+        if raw and self._fresh(float(raw.get("read_at", 0)), time.time()):
+            try:
+                return QuotaReport.from_json(raw["report"])
+            except (KeyError, ValueError):
+                return None
+        return None
+
+    def put(self, mode: ProbeMode, results: list[ProbeResult], quotas: QuotaReport | None = None) -> None:
+        """Store fresh, non-transient results (and a readable quota report); drop expired entries."""
+        with self._lock:
+            data = self._load()
+            scope = data["scopes"].setdefault(self.scope, {})
+            entries = scope.setdefault("probes", {}).setdefault(mode, {})
+            now = time.time()
+            for key in [k for k, v in entries.items() if not self._fresh(float(v.get("probed_at", 0)), now)]:
+                del entries[key]
+            for result in results:
+                if result.cached or result.availability is Availability.ERROR:
+                    continue
+                entries[f"{result.model}|{result.region}"] = {**result.to_json(), "cached": False}
+            if quotas is not None and quotas.readable:
+                scope["quotas"] = {"read_at": now, "report": quotas.to_json()}
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+            tmp.replace(self.path)

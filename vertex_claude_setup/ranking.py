@@ -1,0 +1,62 @@
+"""``regions best``: rank the locations of one model for this project (available first, then latency)."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import catalog
+from .availability import Availability
+from .probe import Limits, ProbeMode, Prober, ProbeResult
+
+if TYPE_CHECKING:
+    from .gcp.quotas import QuotaReport
+    from .gcp.session import GoogleApis
+
+# A quota-exhausted location is reachable (a quota request away): rank it right after the available ones.
+_ORDER = {cls: i for i, cls in enumerate([Availability.AVAILABLE, Availability.QUOTA_EXHAUSTED,
+                                          *(c for c in Availability if c not in {Availability.AVAILABLE,
+                                                                                 Availability.QUOTA_EXHAUSTED})])}
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One location for the model: its class, median latency over the samples, and its quota."""
+
+    region: str
+    result: ProbeResult
+    latency_ms: float | None
+    quota_rpm: int | None
+
+
+def rank_regions(google: GoogleApis, project: str, model: str, regions: Sequence[str], *, samples: int = 3,
+                 mode: ProbeMode = "count_tokens", limits: Limits | None = None,
+                 quotas: QuotaReport | None = None) -> list[Ranked]:
+    """Probe ``model`` in every location (fresh, concurrently); re-probe available ones for a latency median."""
+
+    async def main() -> tuple[list[ProbeResult], dict[str, list[float]]]:
+        prober = Prober(google, project, mode, limits)
+        try:
+            first = await prober.probe_all([(model, r) for r in regions])
+            extra = [(model, r.region) for r in first if r.availability is Availability.AVAILABLE
+                     for _ in range(max(0, samples - 1))]
+            more = await prober.probe_all(extra) if extra else []
+        finally:
+            await prober.aclose()
+        latencies: dict[str, list[float]] = {}
+        for result in [*first, *more]:
+            if result.availability is Availability.AVAILABLE and result.latency_ms is not None:
+                latencies.setdefault(result.region, []).append(result.latency_ms)
+        return first, latencies
+
+    first, latencies = asyncio.run(main())
+    info = catalog.models().get(model)
+    ranked = [Ranked(r.region, r, statistics.median(latencies[r.region]) if r.region in latencies else None,
+                     quotas.limit(info.quota_base_model, r.region) if quotas and info and quotas.readable else None)
+              for r in first]
+    # Available first; among them a zero quota last, then lowest latency; the rest by class.
+    return sorted(ranked, key=lambda x: (_ORDER[x.result.availability], x.quota_rpm == 0,
+                                         x.latency_ms if x.latency_ms is not None else float("inf"), x.region))
