@@ -15,6 +15,12 @@ Run: ``python benchmarks/audit.py``. The last line is machine-readable.
 
 from __future__ import annotations
 
+import sys
+
+# benchmarks/logging.py (its name is fixed by the issue) would shadow the stdlib: drop this folder from the path.
+if sys.path and sys.path[0].rstrip("/").endswith("benchmarks"):
+    del sys.path[0]
+
 import contextlib
 import json
 import os
@@ -22,12 +28,11 @@ import resource
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-LATENCY_MS = 200
+LATENCY_MS = int(os.environ.get("BENCH_LATENCY_MS", "200"))
 MODELS = [
     "claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5", "claude-opus-4-6", "claude-sonnet-4-6",
     "claude-opus-4-5@20251101", "claude-sonnet-4-5@20250929", "claude-haiku-4-5@20251001",

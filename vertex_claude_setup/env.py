@@ -12,14 +12,13 @@ Which model is served where comes from the last availability audit
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .availability import Availability, Verdict, classify
+from .availability import Availability, Verdict
 
 if TYPE_CHECKING:
     from .config import Config
@@ -91,29 +90,9 @@ def read_audit_cache(config: Config) -> dict[tuple[str, str], Availability] | No
 
 def probe(google: GoogleApis, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Verdict]:
     """A count-tokens call per (model, region), concurrently: cheap, no quota spent, classified."""
-    import anthropic
+    from .probe import probe_pairs
 
-    config = google.config
-
-    async def one(client: Any, model: str, region: str) -> Verdict:
-        try:
-            await client.messages.count_tokens(model=model, messages=[{"role": "user", "content": "Hi"}])
-        except anthropic.APIStatusError as exc:
-            body = exc.body if exc.body is not None else exc.response.text
-            return classify(exc.status_code, body, project=config.project, model=model, region=region)
-        except anthropic.APIConnectionError:
-            return Verdict(Availability.ERROR, 0, "UNAVAILABLE", "could not connect", "check the network")
-        return classify(200, None, project=config.project, model=model, region=region)
-
-    async def main() -> list[Verdict]:
-        clients = {r: google.anthropic_client(r, asynchronous=True) for r in dict.fromkeys(r for _m, r in pairs)}
-        try:
-            return list(await asyncio.gather(*(one(clients[r], m, r) for m, r in pairs)))
-        finally:
-            for client in clients.values():
-                await client.close()
-
-    return dict(zip(pairs, asyncio.run(main()), strict=True))
+    return {(r.model, r.region): r.verdict for r in probe_pairs(google, google.config.project, pairs)}
 
 
 def availability(google: GoogleApis, *, use_cache: bool = True) -> tuple[dict[tuple[str, str], Availability], str]:

@@ -229,6 +229,13 @@ class _Server(ThreadingHTTPServer):
     """A deep listen backlog: concurrent clients (60+ connections at once) must queue, not be reset."""
 
     request_queue_size = 1024
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer is normal (timeouts, cancelled probes): no stderr noise.
+
+        Handler bugs never get here: ``dispatch`` turns them into Google-shaped 500 answers.
+        """
+        return
     daemon_threads = True
 
 

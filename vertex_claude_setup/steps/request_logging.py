@@ -39,22 +39,6 @@ def pairs(ctx: Context) -> list[tuple[str, str]]:
     return [(m, r) for r in ctx.config.regions for m in ctx.config.models]
 
 
-def probe(ctx: Context, model: str, region: str) -> Verdict:
-    """Classify (model, region) with a count-tokens call: free, and it answers like rawPredict does."""
-    import anthropic
-
-    google = ctx.google
-    client = google._cached(f"anthropic:{region}", lambda: google.anthropic_client(region))
-    try:
-        client.messages.count_tokens(model=model, messages=[{"role": "user", "content": "ping"}])
-    except anthropic.APIStatusError as exc:
-        return classify(exc.status_code, exc.response.content, project=ctx.config.project, model=model,
-                        region=region)
-    except anthropic.APIConnectionError as exc:
-        return Verdict(Availability.ERROR, 0, "UNAVAILABLE", str(exc), "check the network path to Vertex AI")
-    return Verdict(Availability.AVAILABLE, 200, "OK", "", "")
-
-
 def combine(ctx: Context, model: str, region: str, verdict: Verdict, fetched: Future[dict[str, Any]]) -> dict[str, Any]:
     """One pair's state from its probe verdict and its fetch answer."""
     import requests
@@ -82,13 +66,16 @@ def read_all(ctx: Context, selected: list[tuple[str, str]]) -> list[dict[str, An
     """Every selected pair: all probes and fetches in flight at once, then combined."""
     if "api" in ctx.pending_upstream:
         return [{"model": m, "region": r, "state": "global" if r == "global" else "pending"} for m, r in selected]
+    from ..probe import probe_pairs
+
     regional = [(m, r) for m, r in selected if r != "global"]
-    with ThreadPoolExecutor(max_workers=max(1, min(128, 2 * len(regional))), thread_name_prefix="pair") as pool:
-        probes = {p: pool.submit(probe, ctx, *p) for p in regional}
+    with ThreadPoolExecutor(max_workers=max(1, min(128, len(regional) + 1)), thread_name_prefix="pair") as pool:
         fetches = {p: pool.submit(publisher_config.fetch_raw, ctx.google, ctx.config.project, p[1], p[0])
                    for p in regional}
+        # The same classified probe as `regions audit`, all pairs at once, while the fetches are in flight.
+        verdicts = {(r.model, r.region): r.verdict for r in probe_pairs(ctx.google, ctx.config.project, regional)}
         return [{"model": m, "region": r, "state": "global"} if r == "global"
-                else combine(ctx, m, r, probes[(m, r)].result(), fetches[(m, r)]) for m, r in selected]
+                else combine(ctx, m, r, verdicts[(m, r)], fetches[(m, r)]) for m, r in selected]
 
 
 def desired(ctx: Context, current: dict[str, Any]) -> dict[str, Any]:
