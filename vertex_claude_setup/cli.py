@@ -212,6 +212,8 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
         outcomes = workflow.apply(rt, the_plan, lambda o: click.echo(render.outcome_line(o)), late.append)
         click.echo("")
         if late:
+            order = {p.step: i for i, p in enumerate(the_plan.steps)}  # steps finish in any order; report in plan order
+            late.sort(key=lambda f: order.get(f.step, len(order)))
             click.echo(render.checks_text(late))
             click.echo("")
         click.echo(render.apply_summary(outcomes))

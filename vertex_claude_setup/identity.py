@@ -126,6 +126,8 @@ def discover(apis: GoogleApis) -> Identity:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "not found"
         ident.error = f"no Application Default Credentials: {first}"
         ident.hint = LOGIN_FIX
+        if ident.source.startswith("the metadata server"):  # the last place ADC looked, and it was not there
+            ident.source = "none found (no GOOGLE_APPLICATION_CREDENTIALS, no gcloud ADC file, no metadata server)"
         return ident
     ident.kind, ident.principal, ident.chain = _describe(adc)
     ident.quota_project = config.quota_project or str(getattr(adc, "quota_project_id", None) or "")
