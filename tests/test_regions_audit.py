@@ -241,3 +241,37 @@ def test_generate_probe_sends_one_token_rawpredict(monkeypatch: pytest.MonkeyPat
         "/v1/projects/mixed-project/locations/global/publishers/anthropic/models/claude-opus-4-6:rawPredict"]
     body = calls[0].json()
     assert body["max_tokens"] == 1 and body["anthropic_version"] == "vertex-2023-10-16" and "model" not in body
+
+
+def test_no_credentials_is_one_line_error_without_traceback(tmp_path: Path) -> None:
+    """Exactly what a user without ADC sees: the error once, exit 1, no orphaned quota-read task."""
+    import os
+    import subprocess
+    import sys
+
+    empty = tmp_path / "empty-home"
+    empty.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VERTEX_CLAUDE_", "GOOGLE_", "CLOUDSDK_"))}
+    env.update(HOME=str(empty), CLOUDSDK_CONFIG=str(empty), GOOGLE_APPLICATION_CREDENTIALS=str(empty / "missing.json"))
+    proc = subprocess.run([sys.executable, "-m", "vertex_claude_setup", "--project", "demo-project", "regions", "audit"],
+                          env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr.startswith("Error: no Google credentials found (Application Default Credentials)\n  fix: ")
+    assert len(proc.stderr.splitlines()) == 2, proc.stderr
+
+
+def test_quota_read_without_credentials_reports_instead_of_raising(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from vertex_claude_setup import config
+    from vertex_claude_setup.gcp.quotas import read_claude_quotas
+    from vertex_claude_setup.gcp.session import GoogleApis
+
+    for name in ("VERTEX_CLAUDE_EMULATOR_HOST", "VERTEX_CLAUDE_EMULATOR_GRPC_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path))
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
+    google = GoogleApis(config.load(None, {"project": "demo-project"}, environ={}))
+    report = read_claude_quotas(google, "demo-project")
+    assert (report.readable, report.reason) == (False, "no Google credentials found (Application Default Credentials)")
+    assert report.hint.startswith("run `gcloud auth application-default login`")

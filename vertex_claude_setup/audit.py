@@ -204,21 +204,31 @@ def run_audit(
         for result in known.values():
             on_result(result)
 
+    read_quotas = quotas and cached_quotas is None
+    if missing or read_quotas:
+        # Resolve credentials here, once: a missing ADC is then one SetupError, not one per worker.
+        _ = google.credentials
+
     async def main() -> tuple[list[ProbeResult], QuotaReport]:
-        prober = Prober(google, project, mode, limits)
         quota_task: asyncio.Future[QuotaReport] | None = None
-        if quotas and cached_quotas is None:
+        if read_quotas:
             from .gcp.quotas import read_claude_quotas
 
             quota_task = asyncio.ensure_future(asyncio.to_thread(read_claude_quotas, google, project))
         try:
-            fresh = await prober.probe_all(missing, on_result) if missing else []
+            prober = Prober(google, project, mode, limits)
+            try:
+                fresh = await prober.probe_all(missing, on_result) if missing else []
+            finally:
+                await prober.aclose()
+            report = (await quota_task if quota_task is not None
+                      else cached_quotas or QuotaReport(False, reason="not read (--no-quotas)"))
         finally:
-            await prober.aclose()
-        if quota_task is not None:
-            report = await quota_task
-        else:
-            report = cached_quotas or QuotaReport(False, reason="not read (--no-quotas)")
+            if quota_task is not None and not quota_task.done():
+                quota_task.cancel()
+            if quota_task is not None:
+                # Retrieve the outcome on every path, so no "exception was never retrieved" at exit.
+                await asyncio.gather(quota_task, return_exceptions=True)
         return fresh, report
 
     fresh, report = asyncio.run(main())

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import SetupError
 from . import retry
 from .errors import Where, from_api_core
 from .session import GoogleApis
@@ -112,17 +113,19 @@ def read_claude_quotas(google: GoogleApis, project: str) -> QuotaReport:
     from google.api_core import exceptions as core_exceptions
     from google.cloud import cloudquotas_v1
 
-    client = cloudquotas_v1.CloudQuotasClient(credentials=google.credentials, transport="rest",
-                                              client_options=google.client_options("cloudquotas"))
     parent = f"projects/{project}/locations/global/services/{SERVICE}"
 
-    def list_all() -> list[dict[str, Any]]:
+    def list_all(client: Any) -> list[dict[str, Any]]:
         pager = client.list_quota_infos(request={"parent": parent, "page_size": 100})
         return [type(info).to_dict(info, use_integers_for_enums=False, preserving_proto_field_name=False)
                 for info in pager]
 
     try:
-        infos = retry.call(list_all)
+        client = cloudquotas_v1.CloudQuotasClient(credentials=google.credentials, transport="rest",
+                                                  client_options=google.client_options("cloudquotas"))
+        infos = retry.call(lambda: list_all(client))
+    except SetupError as exc:  # no credentials: the caller reports it; quotas alone never fail the audit
+        return QuotaReport(False, reason=exc.message, hint=exc.hint)
     except core_exceptions.GoogleAPICallError as exc:
         err = from_api_core(exc, Where(API, project))
         if err.reason == "SERVICE_DISABLED":
