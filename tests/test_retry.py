@@ -76,3 +76,17 @@ def test_does_not_retry_permanent_errors() -> None:
     with pytest.raises(exceptions.PermissionDenied):
         retry.call(denied, sleep=lambda s: None)
     assert calls == [1]
+
+
+def test_grpc_details_are_read_too() -> None:
+    from google.protobuf import duration_pb2
+    from google.rpc import error_details_pb2
+
+    from vertex_claude_setup.gcp.errors import error_info
+
+    info = error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=2, nanos=500_000_000))
+    assert retry.retry_delay_from([info]) == 2.5
+    reason = error_details_pb2.ErrorInfo(reason="SERVICE_DISABLED", domain="googleapis.com",
+                                         metadata={"service": "logging.googleapis.com"})
+    assert error_info([reason]) == {"reason": "SERVICE_DISABLED", "domain": "googleapis.com",
+                                    "metadata": {"service": "logging.googleapis.com"}}

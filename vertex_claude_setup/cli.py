@@ -116,6 +116,7 @@ def init(ctx: click.Context, init_project: str | None, output: Path, force: bool
       vertex-claude-setup init --project my-project
     """
     from . import config, templating
+    from .errors import SetupError
 
     project = init_project or options(ctx).overrides.get("project")
     if not project:
@@ -124,9 +125,13 @@ def init(ctx: click.Context, init_project: str | None, output: Path, force: bool
         project = click.prompt("Google Cloud project ID")
     if output.exists() and not force:
         raise click.UsageError(f"{output} already exists: pass --force to overwrite it")
+    config.load(None, {"project": str(project)}, environ={})  # a bad project ID fails before any file is written
     text = templating.starter_config(str(project))
-    output.write_text(text, encoding="utf-8")
-    config.load(output, environ={})  # what we write must validate
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SetupError(f"cannot write {output}: {exc.strerror}", "pass a writable path with --output") from None
+    config.load(output, environ={})  # what we wrote must validate
     click.echo(f"Wrote {output} for project {project}. Next: vertex-claude-setup plan")
 
 
@@ -254,9 +259,9 @@ def show(plan_file: Path, as_json: bool) -> None:
     """
     from . import planfile, render
 
-    saved = planfile.load(plan_file)
+    saved = planfile.load(plan_file)  # verifies checksum and fingerprints first
     if as_json:
-        _echo_json(planfile.to_json(saved) | {"created": None})
+        _echo_json(json.loads(plan_file.read_text(encoding="utf-8")))  # the document as saved, checksum intact
     else:
         click.echo(render.plan_text(saved))
 
@@ -315,8 +320,10 @@ def emulator() -> None:
 
 @emulator.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8089, show_default=True, help="HTTP port (every REST API).")
-@click.option("--grpc-port", default=None, type=int, help="gRPC port for Cloud Logging (default: port + 1).")
+@click.option("--port", default=8089, show_default=True, type=click.IntRange(1, 65534),
+              help="HTTP port (every REST API).")
+@click.option("--grpc-port", default=None, type=click.IntRange(1, 65535),
+              help="gRPC port for Cloud Logging (default: port + 1).")
 @click.option("--scenario", "serve_scenario", type=click.Path(path_type=Path, exists=True), default=None,
               help="Scenario file (TOML/JSON).")
 @click.option("--state", "state_file", type=click.Path(path_type=Path), default=None,
@@ -339,7 +346,13 @@ def emulator_serve(host: str, port: int, grpc_port: int | None, serve_scenario: 
     else:
         state = State.from_scenario(serve_scenario) if serve_scenario else State()
     emu = Emulator(state)
-    url = emu.start(host, port, grpc_port)
+    try:
+        url = emu.start(host, port, grpc_port)
+    except OSError as exc:
+        from .errors import SetupError
+
+        raise SetupError(f"cannot listen on {host}:{port}: {exc.strerror}",
+                         "pick a free port with --port (and --grpc-port), or stop what uses it") from None
     click.echo(f"Emulator listening on {url} (gRPC {emu.grpc_target})")
     click.echo(f"  export VERTEX_CLAUDE_EMULATOR_HOST={url.removeprefix('http://')}")
     try:

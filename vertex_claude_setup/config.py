@@ -28,6 +28,7 @@ DEFAULT_FILE = "vertex-claude.toml"
 PROJECT_ID_RE = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 DATASET_RE = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
 SERVICE_ACCOUNT_RE = re.compile(r"^[^@\s]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$")
+BIGQUERY_LOCATION_RE = re.compile(r"^(US|EU|[a-z]+-[a-z]+[0-9]+)$")
 MIN_RETENTION_DAYS = 30
 
 DEFAULT_ENDPOINTS: dict[str, str] = {
@@ -188,11 +189,13 @@ def _flatten(where: str, data: Mapping[str, Any]) -> dict[str, Any]:
             flat[key] = value
     for key, value in flat.items():
         if key not in _SCHEMA:
-            known = sorted(k for k in _SCHEMA if k.split(".")[0] == key.split(".")[0] or "." not in k)
-            close = catalog._did_you_mean(key, known)
+            section, _, name = key.rpartition(".")
+            known = sorted(k.rpartition(".")[2] for k in _SCHEMA if k.rpartition(".")[0] == section)
+            close = catalog._did_you_mean(name, known)  # compare names within the section, not the prefix
+            where_in = f" in [{section}]" if section else ""
             raise ConfigError(f"{where}: unknown key '{key}'",
                               close.replace("did you mean", "rename it to").rstrip("?") if close
-                              else f"remove it; known keys: {', '.join(known)}")
+                              else f"remove it; known keys{where_in}: {', '.join(known)}")
         flat[key] = _check_type(where, key, _SCHEMA[key][0], value)
     return flat
 
@@ -286,6 +289,9 @@ def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config
     if not 0 < log.sampling_rate <= 1:
         raise fail("logging.sampling_rate", f"sampling_rate = {log.sampling_rate} is outside (0, 1]",
                    "use a number greater than 0 and at most 1, e.g. 1.0")
+    if not BIGQUERY_LOCATION_RE.match(log.location):
+        raise fail("logging.location", f"location '{log.location}' is not a BigQuery location",
+                   'use a multi-region ("US" or "EU") or a region such as "us-east5"')
     if not DATASET_RE.match(log.dataset):
         raise fail("logging.dataset", f"dataset '{log.dataset}' is not a valid BigQuery dataset ID",
                    "use letters, digits and underscores only")

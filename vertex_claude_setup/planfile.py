@@ -57,8 +57,12 @@ def to_json(plan: Plan) -> dict[str, Any]:
 def save(plan: Plan, path: Path) -> None:
     """Write the plan file (atomically: a crash never leaves half a plan)."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(to_json(plan), indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(json.dumps(to_json(plan), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise PlanFileError(f"cannot write plan file {path}: {exc.strerror}",
+                            "pass a writable path to --out (its folder must exist)") from None
 
 
 def load(path: Path) -> Plan:

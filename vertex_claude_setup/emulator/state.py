@@ -15,6 +15,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ..errors import SetupError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -59,19 +61,37 @@ class State:
     def load(cls, path: Path, scenario: Path | None = None) -> State:
         """Load saved state from ``path`` if it exists, else start from ``scenario`` (or defaults)."""
         if path.exists():
-            return cls(json.loads(path.read_text(encoding="utf-8")), path=path)
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise SetupError(f"emulator state {path} is not readable: {exc}",
+                                 "run `vertex-claude-setup emulator reset` (or delete the file)") from None
+            if not isinstance(data, dict):
+                raise SetupError(f"emulator state {path} is not a state file",
+                                 "run `vertex-claude-setup emulator reset` to start fresh")
+            return cls(data, path=path)
         state = cls.from_scenario(scenario) if scenario else cls()
         state.path = path
         return state
 
     @classmethod
     def from_scenario(cls, scenario: Path | dict[str, Any]) -> State:
-        """Build state from a scenario (file path or parsed dict)."""
+        """Build state from a scenario (file path or parsed dict); unknown keys are refused by name."""
         if isinstance(scenario, Path):
-            text = scenario.read_text(encoding="utf-8")
-            raw = tomllib.loads(text) if scenario.suffix == ".toml" else json.loads(text)
+            try:
+                text = scenario.read_text(encoding="utf-8")
+                raw = tomllib.loads(text) if scenario.suffix == ".toml" else json.loads(text)
+            except FileNotFoundError:
+                raise SetupError(f"scenario file {scenario} not found",
+                                 "pass an existing TOML or JSON scenario file") from None
+            except (OSError, ValueError) as exc:  # TOMLDecodeError and JSONDecodeError are ValueErrors
+                raise SetupError(f"scenario file {scenario} is not valid {scenario.suffix.lstrip('.') or 'JSON'}: "
+                                 f"{exc}", "fix the syntax at that line") from None
+            where = str(scenario)
         else:
             raw = copy.deepcopy(scenario)
+            where = "scenario"
+        check_scenario(raw, where)
         state = cls({"defaults": raw.get("defaults", {}), "faults": raw.get("faults", []),
                      "seed": raw.get("seed", 0), "extra": raw.get("extra", {})})
         for key, value in raw.items():
@@ -136,3 +156,39 @@ class State:
             counters: dict[str, int] = self.data["counters"]
             counters[kind] = counters.get(kind, 0) + 1
             return counters[kind]
+
+
+# What a scenario may say. Emulator modules read their own sections (availability, quotas, principal…).
+SCENARIO_KEYS = {"defaults", "faults", "seed", "projects", "extra", "availability", "quotas", "principal",
+                 "region_latency_ms"}
+PROJECT_KEYS = {"number", "state", "display_name", "parent", "billing_enabled", "enabled_services", "permissions",
+                "exists", "iam_policy", "availability", "quotas", "publisherModelConfigs", "bigquery", "log_buckets",
+                "iam_races", "iam_race_audit_config", "billingAccountName"}
+FAULT_KEYS = {"method", "path", "host", "region", "status", "grpc_status", "message", "reason", "domain", "metadata",
+              "times", "rate", "latency_ms", "retry_delay"}
+
+
+def check_scenario(raw: Any, where: str) -> None:
+    """Refuse unknown keys with a suggestion: a typo must not silently leave the default in place."""
+    if not isinstance(raw, dict):
+        raise SetupError(f"{where}: a scenario must be a table/object", "see the README's scenario example")
+    _known(where, "", raw, SCENARIO_KEYS)
+    _known(where, "defaults.", raw.get("defaults") or {}, set(DEFAULTS))
+    for project_id, spec in (raw.get("projects") or {}).items():
+        if not isinstance(spec, dict):
+            raise SetupError(f"{where}: projects.{project_id} must be a table", "see the README's scenario example")
+        _known(where, f"projects.{project_id}.", spec, PROJECT_KEYS)
+    for i, rule in enumerate(raw.get("faults") or []):
+        if not isinstance(rule, dict):
+            raise SetupError(f"{where}: faults[{i}] must be a table", "write it as [[faults]] with keys")
+        _known(where, f"faults[{i}].", rule, FAULT_KEYS)
+
+
+def _known(where: str, prefix: str, table: Any, allowed: set[str]) -> None:
+    import difflib
+
+    for key in table if isinstance(table, dict) else ():
+        if key not in allowed:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.5)
+            hint = f"did you mean '{prefix}{close[0]}'?" if close else f"known keys: {', '.join(sorted(allowed))}"
+            raise SetupError(f"{where}: unknown scenario key '{prefix}{key}'", hint)

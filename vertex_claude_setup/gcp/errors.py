@@ -35,6 +35,8 @@ def error_info(details: Any) -> dict[str, Any]:
     for detail in details or ():
         if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("google.rpc.ErrorInfo"):
             return detail
+        if type(detail).__name__ == "ErrorInfo":  # gRPC: the protobuf message itself
+            return {"reason": detail.reason, "domain": detail.domain, "metadata": dict(detail.metadata)}
     return {}
 
 

@@ -41,6 +41,10 @@ def retry_delay_from(details: Any) -> float | None:
             match = re.fullmatch(r"(\d+(?:\.\d+)?)s", str(detail.get("retryDelay", "")))
             if match:
                 return float(match.group(1))
+        # gRPC errors carry the protobuf message itself (google.rpc.error_details_pb2.RetryInfo)
+        delay = getattr(detail, "retry_delay", None)
+        if delay is not None and type(detail).__name__ == "RetryInfo":
+            return float(delay.seconds) + float(delay.nanos) / 1e9
     return None
 
 
