@@ -129,7 +129,7 @@ def test_csv_and_markdown(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
 
 
 def test_cache_hit_then_refresh(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["--project", PROJECT, "regions", "audit", "--models", "claude-opus-4-6", "--regions", "us-east5,global"]
+    args = ["--project", PROJECT, "regions", "audit", "--models", "claude-opus-4-6", "--regions", "us-central1,global"]
     with emulator(monkeypatch, MIXED) as emu:
         run(capsys, *args)
         assert len(claude_requests(emu)) == 2
@@ -275,3 +275,42 @@ def test_quota_read_without_credentials_reports_instead_of_raising(tmp_path: Pat
     report = read_claude_quotas(google, "demo-project")
     assert (report.readable, report.reason) == (False, "no Google credentials found (Application Default Credentials)")
     assert report.hint.startswith("run `gcloud auth application-default login`")
+
+
+def test_a_fixable_class_is_never_cached(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """API off -> API_DISABLED; `api enable`; the next audit (no --refresh) probes again and sees AVAILABLE."""
+    args = ["--project", "off-project", "regions", "audit", "--models", "claude-opus-4-6", "--regions",
+            "us-east5,us-central1", "--format", "json"]
+    with emulator(monkeypatch, {"projects": {"off-project": {"enabled_services": []}}}) as emu:
+        code, out, _ = run(capsys, *args)
+        assert code == 3
+        assert [r["class"] for r in json.loads(out)["results"]] == ["API_DISABLED", "API_DISABLED"]
+        code, out, _ = run(capsys, "--project", "off-project", "api", "enable")
+        assert code == 0, out
+        code, out, _ = run(capsys, *args)
+        data = json.loads(out)
+        assert [(r["class"], r["cached"]) for r in data["results"]] == [("AVAILABLE", False),
+                                                                         ("NOT_SERVABLE_IN_REGION", False)]
+        assert len(claude_requests(emu)) == 4
+        code, out, _ = run(capsys, *args)  # the facts are cached now
+        assert [(r["class"], r["cached"]) for r in json.loads(out)["results"]] == [("AVAILABLE", True),
+                                                                                    ("NOT_SERVABLE_IN_REGION", True)]
+        assert len(claude_requests(emu)) == 4
+
+
+def test_only_lasting_facts_are_cached(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with emulator(monkeypatch, MIXED) as emu:
+        run(capsys, "--project", PROJECT, "regions", "audit", "--models", MODELS,
+            "--regions", "us-east5,europe-west1,global,us-central1")
+        assert len(claude_requests(emu)) == 12
+        code, out, _ = run(capsys, "--project", PROJECT, "regions", "audit", "--models", MODELS,
+                           "--regions", "us-east5,europe-west1,global,us-central1", "--format", "json")
+    assert code == 3
+    # NOT_ENABLED, DATA_SHARING_REQUIRED and QUOTA_EXHAUSTED were probed again; the rest came from the cache.
+    assert len(claude_requests(emu)) == 15
+    cached = {(r["class"], r["cached"]) for r in json.loads(out)["results"]}
+    assert cached == {("AVAILABLE", True), ("NOT_SERVABLE_IN_REGION", True), ("NOT_ENABLED", False),
+                      ("DATA_SHARING_REQUIRED", False), ("QUOTA_EXHAUSTED", False)}
+    stored = json.loads(Path(".vertex-claude/audit-cache.json").read_text(encoding="utf-8"))
+    entries = next(iter(stored["scopes"].values()))["probes"]["count_tokens"]
+    assert {e["class"] for e in entries.values()} == {"AVAILABLE", "NOT_SERVABLE_IN_REGION"}

@@ -1,7 +1,10 @@
 """Per-project cache of probe results and quotas (``.vertex-claude/audit-cache.json``) with a TTL.
 
-Availability changes rarely; re-probing a 10 × 14 matrix on every command would not. Transient
-answers (``ERROR``) are never cached, and ``--refresh`` bypasses the cache (and rewrites it).
+Where a model is served changes rarely; re-probing a 10 × 14 matrix on every command would not.
+Only those facts are cached (``CACHEABLE``: available, not served here, not found). Every class a
+user fixes in a minute (enable the API, billing, IAM, Model Garden terms, data sharing, a quota)
+or that is transient (``ERROR``) is probed again each time, so the next audit shows the fix.
+``--refresh`` bypasses the cache (and rewrites it).
 Entries are keyed by target (real Google, an endpoint override, or the emulator), project and
 probe mode, so emulator results never answer for real Google.
 """
@@ -22,6 +25,8 @@ from .probe import ProbeMode, ProbeResult
 CACHE_FILE = "audit-cache.json"
 SCHEMA_VERSION = 1
 DEFAULT_TTL_S = 15 * 60
+CACHEABLE = frozenset({Availability.AVAILABLE, Availability.NOT_SERVABLE_IN_REGION,
+                       Availability.NOT_FOUND_OR_NO_ACCESS})
 
 
 def ttl_from_env() -> float:
@@ -64,9 +69,11 @@ class AuditCache:
             raw = entries.get(f"{model}|{region}")
             if raw and self._fresh(float(raw["probed_at"]), now):
                 try:
-                    out[(model, region)] = ProbeResult.from_json(raw).as_cached()
+                    result = ProbeResult.from_json(raw).as_cached()
                 except (KeyError, ValueError):
                     continue
+                if result.availability in CACHEABLE:  # a file written by an older version may hold others
+                    out[(model, region)] = result
         return out
 
     def get_quotas(self) -> QuotaReport | None:
@@ -79,7 +86,7 @@ class AuditCache:
         return None
 
     def put(self, mode: ProbeMode, results: list[ProbeResult], quotas: QuotaReport | None = None) -> None:
-        """Store fresh, non-transient results (and a readable quota report); drop expired entries."""
+        """Store fresh ``CACHEABLE`` results (and a readable quota report); drop expired and fixable entries."""
         with self._lock:
             data = self._load()
             scope = data["scopes"].setdefault(self.scope, {})
@@ -88,9 +95,13 @@ class AuditCache:
             for key in [k for k, v in entries.items() if not self._fresh(float(v.get("probed_at", 0)), now)]:
                 del entries[key]
             for result in results:
-                if result.cached or result.availability is Availability.ERROR:
+                key = f"{result.model}|{result.region}"
+                if result.cached:
                     continue
-                entries[f"{result.model}|{result.region}"] = {**result.to_json(), "cached": False}
+                if result.availability not in CACHEABLE:
+                    entries.pop(key, None)  # a fresh answer replaces an older cached fact
+                    continue
+                entries[key] = {**result.to_json(), "cached": False}
             if quotas is not None and quotas.readable:
                 scope["quotas"] = {"read_at": now, "report": quotas.to_json()}
             self.path.parent.mkdir(parents=True, exist_ok=True)
