@@ -6,8 +6,9 @@ Variable names follow Claude Code's documentation (code.claude.com/docs/en/googl
 and the per-model ``VERTEX_REGION_CLAUDE_*`` overrides (catalog field ``claude_code_region_env``).
 The SDK reads only ``CLOUD_ML_REGION``, ``ANTHROPIC_VERTEX_PROJECT_ID`` and ``ANTHROPIC_VERTEX_BASE_URL``.
 
-Which model is served where comes from the last availability audit
-(``.vertex-claude/audit-cache.json``) or, when there is none, a quick count-tokens probe.
+Which model is served where comes from the last availability audit (``.vertex-claude/audit-cache.json``,
+read through ``AuditCache``: same scope and TTL as ``regions audit``) and, for pairs it does not
+hold, a quick count-tokens probe whose answers go into the same cache.
 """
 
 from __future__ import annotations
@@ -15,19 +16,21 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from .availability import Availability, Verdict
 
 if TYPE_CHECKING:
+    from .auditcache import AuditCache
     from .config import Config
     from .gcp.session import GoogleApis
+    from .probe import ProbeMode
 
 Target = Literal["claude-code", "sdk"]
 Format = Literal["sh", "fish", "dotenv", "json"]
 FORMATS: tuple[str, ...] = ("sh", "fish", "dotenv", "json")
-AUDIT_CACHE = "audit-cache.json"
+CACHE_FILE = "audit-cache.json"  # = auditcache.CACHE_FILE (not imported: keeps `env --for sdk` light)
+PROBE_ORDER: tuple[ProbeMode, ...] = ("generate", "count_tokens")  # later modes override earlier ones
 SERVED = {Availability.AVAILABLE, Availability.QUOTA_EXHAUSTED}  # quota is a limit, not a region problem
 FAMILY_VARS = {"opus": "ANTHROPIC_DEFAULT_OPUS_MODEL", "sonnet": "ANTHROPIC_DEFAULT_SONNET_MODEL",
                "haiku": "ANTHROPIC_DEFAULT_HAIKU_MODEL", "fable": "ANTHROPIC_DEFAULT_FABLE_MODEL"}
@@ -43,68 +46,46 @@ class Environment:
 
 
 # -- availability: the audit cache, or a probe -------------------------------------------------------
-def _cache_entries(raw: Any) -> list[tuple[str, str, str]]:
-    """(model, region, class) from the audit cache; tolerant of a list, ``results``/``matrix`` forms."""
-    out: list[tuple[str, str, str]] = []
-    if isinstance(raw, dict) and isinstance(raw.get("matrix"), dict):
-        raw = raw["matrix"]
-    elif isinstance(raw, dict):
-        raw = raw.get("results", raw.get("entries", raw))
-    if isinstance(raw, list):
-        for item in raw:
-            if isinstance(item, dict):
-                model = item.get("model")
-                region = item.get("region", item.get("location"))
-                cls = item.get("class", item.get("availability", item.get("status")))
-                if isinstance(cls, dict):
-                    cls = cls.get("class")
-                if model and region and cls:
-                    out.append((str(model), str(region), str(cls)))
-    elif isinstance(raw, dict):
-        for model, regions in raw.items():
-            if isinstance(regions, dict):
-                for region, cls in regions.items():
-                    value = cls.get("class") if isinstance(cls, dict) else cls
-                    if value:
-                        out.append((str(model), str(region), str(value)))
+def _cache(google: GoogleApis) -> AuditCache:
+    """The audit's own cache, scoped like ``regions audit`` scopes it (emulator results never answer for Google)."""
+    from .audit import cache_target
+    from .auditcache import CACHE_FILE, AuditCache
+
+    return AuditCache(google.config.state_dir / CACHE_FILE, cache_target(google), google.config.project)
+
+
+def read_audit_cache(google: GoogleApis, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Availability]:
+    """Fresh (within the TTL) classes the last audit cached for ``pairs``; a count-tokens answer wins."""
+    cache = _cache(google)
+    out: dict[tuple[str, str], Availability] = {}
+    for mode in PROBE_ORDER:
+        out.update({pair: result.availability for pair, result in cache.get(mode, pairs).items()})
     return out
 
 
-def read_audit_cache(config: Config) -> dict[tuple[str, str], Availability] | None:
-    """The last audit's classes for this project, or None when there is no usable cache."""
-    path: Path = config.state_dir / AUDIT_CACHE
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if isinstance(raw, dict) and raw.get("project") not in (None, config.project):
-        return None
-    out: dict[tuple[str, str], Availability] = {}
-    for model, region, cls in _cache_entries(raw):
-        try:
-            out[(model, region)] = Availability(cls)
-        except ValueError:
-            out[(model, region)] = Availability.ERROR
-    return out or None
-
-
 def probe(google: GoogleApis, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Verdict]:
-    """A count-tokens call per (model, region), concurrently: cheap, no quota spent, classified."""
+    """A count-tokens call per (model, region), concurrently: cheap, no quota spent, classified and cached."""
     from .probe import probe_pairs
 
-    return {(r.model, r.region): r.verdict for r in probe_pairs(google, google.config.project, pairs)}
+    results = probe_pairs(google, google.config.project, pairs)
+    _cache(google).put("count_tokens", results)
+    return {(r.model, r.region): r.verdict for r in results}
 
 
 def availability(google: GoogleApis, *, use_cache: bool = True) -> tuple[dict[tuple[str, str], Availability], str]:
     """Classes for every configured (model, region), and where they came from."""
     config = google.config
     pairs = [(m, r) for m in config.models for r in config.regions]
-    cached = read_audit_cache(config) if use_cache else None
-    if cached is not None and all(p in cached for p in pairs):
-        return cached, f"audit cache {config.state_dir / AUDIT_CACHE}"
-    verdicts = probe(google, pairs)
-    merged = {**(cached or {}), **{p: v.availability for p, v in verdicts.items()}}
-    return merged, "count-tokens probe (no complete audit cache)"
+    cached = read_audit_cache(google, pairs) if use_cache else {}
+    where = f"audit cache {config.state_dir / CACHE_FILE}"
+    missing = [p for p in pairs if p not in cached]
+    if not missing:
+        return cached, where
+    verdicts = probe(google, missing)
+    merged = {**cached, **{p: v.availability for p, v in verdicts.items()}}
+    if not cached:
+        return merged, "count-tokens probe (no complete audit cache)"
+    return merged, f"{where} and a count-tokens probe of {len(missing)} uncached pair(s)"
 
 
 # -- building the environment ---------------------------------------------------------------------

@@ -111,21 +111,65 @@ def test_gateway_endpoint_becomes_the_vertex_base_url(api_on: Emulator, run: Run
     assert values["ANTHROPIC_VERTEX_BASE_URL"] == "https://gateway.example.com/vertex/v1"
 
 
-def test_the_audit_cache_is_used_when_present(api_on: Emulator, run: Runner, cfg: Path) -> None:
+def _claude_calls(emu: Emulator) -> int:
+    return len([r for r in emu.requests if "publishers/anthropic" in r.path])
+
+
+@pytest.fixture
+def audited(emulator: Start, run: Runner, cfg: Path) -> Emulator:
+    """A real `regions audit` has filled the cache; Sonnet 4.6 is (per this project) not served in us-east5."""
+    emu = emulator({"projects": {"demo-project": {
+        "enabled_services": ["aiplatform.googleapis.com"],
+        "availability": {"claude-sonnet-4-6|us-east5": "NOT_SERVABLE_IN_REGION"}}}})
+    result = run("regions", "audit", "--no-quotas", config=cfg)
+    assert result.code == 3, result.err  # opus-4-7 and sonnet-4-6 are not served in us-east5
+    assert _claude_calls(emu) == 6
+    return emu
+
+
+def test_the_audit_cache_is_used_when_present(audited: Emulator, run: Runner, cfg: Path) -> None:
     cache = cfg.parent / ".vertex-claude" / "audit-cache.json"
-    cache.parent.mkdir()
-    results = [{"model": m, "region": r, "class": "AVAILABLE"} for m in MODELS for r in ("us-east5", "global")]
-    results[0]["class"] = "NOT_SERVABLE_IN_REGION"  # opus-4-7 in us-east5
-    results[2]["class"] = "NOT_SERVABLE_IN_REGION"  # sonnet-4-6 in us-east5 (the audit knows better than hints)
-    cache.write_text(json.dumps({"project": "demo-project", "results": results}), encoding="utf-8")
     result = run("env", "--format", "json", config=cfg)
+    assert result.code == 0, result.err
     values = json.loads(result.out)
-    assert values["VERTEX_REGION_CLAUDE_4_6_SONNET"] == "global"
+    assert values["VERTEX_REGION_CLAUDE_4_6_SONNET"] == "global"  # the audit knows better than the hints
     assert values["VERTEX_REGION_CLAUDE_4_7_OPUS"] == "global"
     assert "VERTEX_REGION_CLAUDE_HAIKU_4_5" not in values
-    assert not [r for r in api_on.requests if "publishers/anthropic" in r.path]  # the cache answered
+    assert _claude_calls(audited) == 6  # the cache answered: no probe
     sh = run("env", config=cfg).out
     assert f"# availability from audit cache {cache}\n" in sh
+    assert _claude_calls(audited) == 6
+
+
+def test_an_expired_audit_cache_is_probed_again(audited: Emulator, run: Runner, cfg: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VERTEX_CLAUDE_AUDIT_CACHE_TTL", "0")
+    result = run("env", config=cfg)
+    assert "# availability from count-tokens probe (no complete audit cache)\n" in result.out
+    assert _claude_calls(audited) == 12
+
+
+def test_a_partial_audit_cache_is_completed_by_a_probe(audited: Emulator, run: Runner, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path / "more.toml", models=[*MODELS, "claude-sonnet-4-5@20250929"])
+    result = run("env", "--format", "json", config=cfg)
+    assert _claude_calls(audited) == 8  # only the two pairs the audit did not cover
+    assert json.loads(result.out)["VERTEX_REGION_CLAUDE_4_6_SONNET"] == "global"
+    sh = run("env", config=cfg).out
+    assert f"# availability from audit cache {tmp_path / '.vertex-claude' / 'audit-cache.json'}\n" in sh
+    assert _claude_calls(audited) == 8  # the probe's answers were cached too
+
+
+def test_emulator_results_never_answer_for_real_google(audited: Emulator, cfg: Path) -> None:
+    from vertex_claude_setup import config, env
+    from vertex_claude_setup.gcp.session import EmulatorTarget, GoogleApis
+
+    loaded = config.load(cfg, {}, environ={})
+    pairs = [(m, r) for m in loaded.models for r in loaded.regions]
+    assert audited._http is not None
+    host, port = audited._http.server_address[:2]
+    emulated = GoogleApis(loaded, EmulatorTarget(http=f"http://{host}:{port}", grpc=audited.grpc_target))
+    assert len(env.read_audit_cache(emulated, pairs)) == 6
+    assert env.read_audit_cache(GoogleApis(loaded), pairs) == {}  # real Google: a different cache scope
 
 
 def test_models_served_nowhere_are_left_out_with_a_note(emulator: Start, run: Runner, cfg: Path) -> None:
