@@ -46,6 +46,21 @@ def _failure_lines(result: SmokeResult, indent: str) -> list[str]:
     return lines
 
 
+def _logged_text(result: SmokeResult) -> str:
+    """"row found ..." or "n/a (not loggable: why)" for a pair that owes no row."""
+    logged = result.logged
+    if logged is None:
+        return "-"
+    return logged.message if logged.found or logged.loggable else f"n/a ({logged.message})"
+
+
+def _logged_cell(result: SmokeResult) -> str:
+    logged = result.logged
+    if logged is None:
+        return "-"
+    return "yes" if logged.found else ("no" if logged.loggable else "n/a")
+
+
 def smoke_one(result: SmokeResult) -> str:
     """The detailed report of one request."""
     lines = [f"Smoke test: {result.model} in {result.region}: {_status(result)}"]
@@ -60,7 +75,7 @@ def smoke_one(result: SmokeResult) -> str:
     if result.request_id:
         lines.append(f"  request id: {result.request_id}")
     if result.logged is not None and result.logged.ok:
-        lines.append(f"  log row:    {result.logged.message}")
+        lines.append(f"  log row:    {_logged_text(result)}")
     lines.extend(_failure_lines(result, "  "))
     return "\n".join(lines)
 
@@ -76,7 +91,7 @@ def smoke_table(results: Sequence[SmokeResult]) -> str:
         row = [r.model, r.region, _status(r), _ms(r.latency_s) if r.answered else "-",
                *([_ms(r.ttft_s)] if stream else []),
                f"{r.input_tokens}/{r.output_tokens}" if r.answered else "-",
-               *([("yes" if r.logged.ok else "no") if r.logged else "-"] if logged else []),
+               *([_logged_cell(r)] if logged else []),
                r.request_id or "-"]
         rows.append(row)
     lines = [table(headers, rows)]
@@ -86,6 +101,11 @@ def smoke_table(results: Sequence[SmokeResult]) -> str:
         for r in failed:
             lines.append(f"✗ {r.model} in {r.region}:")
             lines.extend(_failure_lines(r, "    "))
+    not_applicable = [r for r in results if r.logged is not None and not r.logged.found and not r.logged.loggable]
+    if not_applicable:
+        lines.append("")
+        lines.append("Log row n/a (no row owed, not a failure):")
+        lines.extend(f"  {r.model} in {r.region}: {r.logged.message}" for r in not_applicable if r.logged)
     ok = len(results) - len(failed)
     lines.append("")
     lines.append(f"{ok} of {len(results)} (model, region) pairs passed.")

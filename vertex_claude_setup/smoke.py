@@ -19,7 +19,7 @@ from .errors import SetupError
 
 if TYPE_CHECKING:
     from .config import Config
-    from .gcp.logrows import LogCheck
+    from .gcp.logrows import LogCheck, Table
     from .gcp.session import GoogleApis
 
 ANTHROPIC_VERSION = "vertex-2023-10-16"
@@ -90,7 +90,7 @@ def _fill(result: SmokeResult, message: Any) -> None:
 
 
 def _failure(result: SmokeResult, exc: BaseException, config: Config, base_url: str) -> None:
-    """Classify an SDK or credentials failure into the availability classes, with the fix."""
+    """Classify an SDK failure into the availability classes, with the fix."""
     import anthropic
 
     if isinstance(exc, anthropic.APIStatusError):
@@ -102,14 +102,15 @@ def _failure(result: SmokeResult, exc: BaseException, config: Config, base_url: 
         what = "timed out" if isinstance(exc, anthropic.APITimeoutError) else "could not connect"
         result.verdict = Verdict(Availability.ERROR, 0, "UNAVAILABLE", f"{what}: {base_url}",
                                  "check the network, proxy and endpoints.claude / endpoints.aiplatform settings")
-    elif isinstance(exc, SetupError):
-        result.verdict = Verdict(Availability.ERROR, 0, "UNAUTHENTICATED", exc.message, exc.hint)
-    else:
+    else:  # SetupError (no credentials) is an error of the whole run, not a failed pair
         raise exc
 
 
 def run_one(google: GoogleApis, model: str, region: str, *, stream: bool = False) -> SmokeResult:
-    """One request with ``AnthropicVertex`` (``messages.create``, or ``messages.stream`` for ``stream``)."""
+    """One request with ``AnthropicVertex`` (``messages.create``, or ``messages.stream`` for ``stream``).
+
+    Missing credentials raise SetupError: that is an error of the run (exit 1), not an answer to report.
+    """
     config = google.config
     result = SmokeResult(model=model, region=region, streamed=stream)
     start = time.perf_counter()
@@ -172,43 +173,109 @@ def run_many(google: GoogleApis, targets: Sequence[tuple[str, str]], *, stream: 
             for client in clients.values():
                 await client.close()
 
+    return asyncio.run(main())
+
+
+def credentials_failure(model: str, region: str, exc: SetupError) -> SmokeResult:
+    """A request that could not be sent for lack of a token (the apply-time check reports it, never raises)."""
+    return SmokeResult(model=model, region=region,
+                       verdict=Verdict(Availability.ERROR, 0, "UNAUTHENTICATED", exc.message, exc.hint))
+
+
+GLOBAL_REASON = ("request-response logging cannot be configured on the global endpoint (Google supports it "
+                 "for Anthropic models only on regional endpoints)")
+
+
+@dataclass(frozen=True)
+class LogTarget:
+    """Whether one (model, region) owes a log row, and where: read from Google before the requests."""
+
+    table: Table | None  # None: no row is owed (or the config could not be read: ``error``)
+    sampling_rate: float = 1.0
+    reason: str = ""
+    hint: str = ""
+    error: bool = False
+
+    def check(self) -> LogCheck:
+        """The answer for a pair with no table to watch: "n/a (not loggable: ...)", or a failed read."""
+        from .gcp.logrows import LogCheck
+
+        if self.error:
+            return LogCheck(False, "", f"cannot tell whether it was logged: {self.reason}", self.hint)
+        return LogCheck.not_loggable(self.reason, self.hint)
+
+
+def _log_target(google: GoogleApis, model: str, region: str) -> LogTarget:
+    """The pair's ``loggingConfig`` (``fetchPublisherModelConfig``) decides whether a row can arrive."""
+    from .gcp import publisher_config
+    from .gcp.logrows import Table
+
+    if region == "global":
+        return LogTarget(None, reason=GLOBAL_REASON,
+                         hint="call a regional endpoint (e.g. us-east5) for logged traffic")
     try:
-        return asyncio.run(main())
-    except SetupError as exc:  # no token at all: every pair fails the same way
-        return [SmokeResult(model=m, region=r, streamed=stream,
-                            verdict=Verdict(Availability.ERROR, 0, "UNAUTHENTICATED", exc.message, exc.hint))
-                for m, r in targets]
+        logging = publisher_config.fetch(google, google.config.project, region, model).get("loggingConfig") or {}
+    except SetupError as exc:
+        return LogTarget(None, reason=exc.message, hint=exc.hint, error=True)
+    if not logging.get("enabled"):
+        return LogTarget(None, reason=f"request-response logging is not enabled for {model} in {region}",
+                         hint=f"`vertex-claude-setup logging enable --model {model} --region {region}` (or "
+                              "[logging] enabled = true and `vertex-claude-setup apply`)")
+    uri = str((logging.get("bigqueryDestination") or {}).get("outputUri") or "")
+    table = Table.from_uri(uri)
+    if table is None:
+        return LogTarget(None, reason=f"{model} in {region} logs to {uri or '(no destination)'}, not a "
+                                      "bq://project.dataset[.table] URI", hint="run `vertex-claude-setup apply`",
+                         error=True)
+    return LogTarget(table, sampling_rate=float(logging.get("samplingRate") or 1.0))
 
 
-def verify_logged(google: GoogleApis, results: Iterable[SmokeResult], *, timeout_s: float,
-                  baselines: dict[str, int] | None = None) -> None:
-    """For every answered request, wait (bounded) for its row in the request-response log table."""
+def log_targets(google: GoogleApis, targets: Sequence[tuple[str, str]]) -> tuple[dict[tuple[str, str], LogTarget],
+                                                                                    dict[str, int]]:
+    """Every pair's log target and each watched table's row count, read concurrently before the requests.
+
+    The row counts are baselines: only rows after them (plus a tail) are scanned for our requests.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .gcp import logrows
+
+    unique = list(dict.fromkeys(targets))
+    with ThreadPoolExecutor(max_workers=max(1, min(32, len(unique))), thread_name_prefix="log-target") as pool:
+        found = dict(zip(unique, pool.map(lambda p: _log_target(google, *p), unique), strict=True))
+        tables = list(dict.fromkeys(t.table for t in found.values() if t.table is not None))
+        counts = dict(zip((t.ref for t in tables), pool.map(lambda t: logrows.row_count(google, t), tables),
+                          strict=True))
+    return found, counts
+
+
+def verify_logged(google: GoogleApis, results: Iterable[SmokeResult], targets: dict[tuple[str, str], LogTarget], *,
+                  timeout_s: float, baselines: dict[str, int] | None = None) -> None:
+    """Every answered request that owes a row: wait (bounded) for it; the others are "n/a" at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from .gcp import logrows
 
     config = google.config
-    answered = [r for r in results if r.answered]
-    if not answered:
-        return
-    if not config.logging.enabled:
-        for result in answered:
-            result.logged = logrows.LogCheck(False, "", "request-response logging is off in the config "
-                                                        "([logging] enabled = false)",
-                                             "set [logging] enabled = true and run `vertex-claude-setup apply`")
-        return
-    table = logrows.Table(config.project, config.logging.dataset, logrows.TABLE)
     prompt = [{"role": "user", "content": config.smoke_test.prompt}]
-    found = logrows.wait_for_rows(google, table, [logrows.Wanted.of(r, prompt) for r in answered], timeout_s=timeout_s,
-                                  start_index=(baselines or {}).get(table.ref, 0))
-    for result, check in zip(answered, found, strict=True):
-        result.logged = check
+    watched: dict[Table, list[SmokeResult]] = {}
+    for result in results:
+        if not result.answered:
+            continue
+        target = targets[(result.model, result.region)]
+        if target.table is None:
+            result.logged = target.check()
+        else:
+            watched.setdefault(target.table, []).append(result)
+    if not watched:
+        return
 
+    def wait(table: Table) -> list[LogCheck]:
+        wanted = [logrows.Wanted.of(r, prompt, targets[(r.model, r.region)].sampling_rate) for r in watched[table]]
+        return logrows.wait_for_rows(google, table, wanted, timeout_s=timeout_s,
+                                     start_index=(baselines or {}).get(table.ref, 0))
 
-def log_baseline(google: GoogleApis) -> dict[str, int]:
-    """The log table's row count before the requests: only rows after it need scanning."""
-    from .gcp import logrows
-
-    config = google.config
-    if not config.logging.enabled:
-        return {}
-    table = logrows.Table(config.project, config.logging.dataset, logrows.TABLE)
-    return {table.ref: logrows.row_count(google, table)}
+    with ThreadPoolExecutor(max_workers=len(watched), thread_name_prefix="log-wait") as pool:
+        for table, checks in zip(watched, pool.map(wait, watched), strict=True):
+            for result, check in zip(watched[table], checks, strict=True):
+                result.logged = check

@@ -160,7 +160,9 @@ def test_verify_logged_finds_the_row(emulator: Start, run: Runner) -> None:
 
 
 def test_verify_logged_reports_a_missing_row_within_the_bound(emulator: Start, run: Runner) -> None:
-    emulator(healthy())  # logging not configured for the pair: no row will come
+    scenario = _logged()
+    del scenario["bigquery"]  # logging is on, but its dataset is gone: Vertex cannot write the row
+    emulator(healthy(**scenario))
     result = run("smoke-test", "--verify-logged", "--log-timeout", "0.3")
     assert result.code == 3
     assert normalize(result.out) == (
@@ -170,8 +172,112 @@ def test_verify_logged_reports_a_missing_row_within_the_bound(emulator: Start, r
         "  tokens:     10 in / 15 out (stop reason end_turn)\n"
         "  request id: REQ_ID\n"
         "  log row:    the table does not exist yet in demo-project.claude_logs.request_response_logging after Ns\n"
-        "  fix:        check that request-response logging is on for claude-sonnet-4-6 (`vertex-claude-setup plan` "
-        "shows it); rows can take minutes: retry with a longer --log-timeout\n")
+        "  fix:        logging is on for claude-sonnet-4-6: check that Vertex AI can write to "
+        "demo-project.claude_logs.request_response_logging (`vertex-claude-setup logging verify`); rows can take "
+        "minutes: retry with a longer --log-timeout\n")
+
+
+def _data_reads(emu: Emulator) -> list[str]:
+    return [r.path for r in emu.requests if r.path.endswith("/data")]
+
+
+def test_verify_logged_all_reports_pairs_that_cannot_log_as_not_applicable(emulator: Start, run: Runner) -> None:
+    # Logged: sonnet in us-east5 only. global can never be configured; haiku in us-east5 has no logging.
+    emu = emulator(healthy(**_logged()))
+    result = run("smoke-test", "--all", "--verify-logged")  # the default 180 s bound: nothing may wait for it
+    assert result.code == 0, result.out
+    assert squash(normalize(result.out)) == (
+        "MODEL  REGION  RESULT  LATENCY  TOKENS IN/OUT  LOGGED  REQUEST ID\n"
+        "claude-sonnet-4-6  us-east5  PASS  N ms  10/15  yes  REQ_ID\n"
+        "claude-sonnet-4-6  global  PASS  N ms  10/15  n/a  REQ_ID\n"
+        "claude-haiku-4-5@20251001  us-east5  PASS  N ms  10/15  n/a  REQ_ID\n"
+        "claude-haiku-4-5@20251001  global  PASS  N ms  10/15  n/a  REQ_ID\n"
+        "\n"
+        "Log row n/a (no row owed, not a failure):\n"
+        "  claude-sonnet-4-6 in global: not loggable: request-response logging cannot be configured on the global "
+        "endpoint (Google supports it for Anthropic models only on regional endpoints)\n"
+        "  claude-haiku-4-5@20251001 in us-east5: not loggable: request-response logging is not enabled for "
+        "claude-haiku-4-5@20251001 in us-east5\n"
+        "  claude-haiku-4-5@20251001 in global: not loggable: request-response logging cannot be configured on the "
+        "global endpoint (Google supports it for Anthropic models only on regional endpoints)\n"
+        "\n"
+        "4 of 4 (model, region) pairs passed.\n")
+    # One baseline count and one read found the only row owed: no polling for rows that cannot come.
+    assert _data_reads(emu) == ["/bigquery/v2/projects/demo-project/datasets/claude_logs/tables/"
+                                "request_response_logging/data"] * 2
+    # The logging config was read for the regional pairs only (global has none to read).
+    fetched = sorted(r.path.split("/locations/")[1] for r in emu.requests
+                     if r.path.endswith(":fetchPublisherModelConfig"))
+    assert fetched == ["us-east5/publishers/anthropic/models/claude-haiku-4-5@20251001:fetchPublisherModelConfig",
+                       "us-east5/publishers/anthropic/models/claude-sonnet-4-6:fetchPublisherModelConfig"]
+    data = json.loads(run("smoke-test", "--all", "--verify-logged", "--json").out)["results"]
+    assert [(r["region"], r["ok"], r["logged"]["found"], r["logged"]["loggable"]) for r in data] == [
+        ("us-east5", True, True, True), ("global", True, False, False), ("us-east5", True, False, False),
+        ("global", True, False, False)]
+    assert data[2]["logged"]["fix"] == ("`vertex-claude-setup logging enable --model claude-haiku-4-5@20251001 "
+                                        "--region us-east5` (or [logging] enabled = true and "
+                                        "`vertex-claude-setup apply`)")
+
+
+def test_verify_logged_on_global_via_cloud_ml_region_does_not_wait(emulator: Start, run: Runner,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    emu = emulator(healthy(**_logged()))
+    monkeypatch.setenv("CLOUD_ML_REGION", "global")
+    result = run("smoke-test", "--verify-logged")
+    assert result.code == 0, result.out
+    assert normalize(result.out) == (
+        "Smoke test: claude-sonnet-4-6 in global: PASS\n"
+        "  reply:      Hello! I'm Claude, answering from Vertex AI in global. How can I help you today?\n"
+        "  latency:    N ms\n"
+        "  tokens:     10 in / 15 out (stop reason end_turn)\n"
+        "  request id: REQ_ID\n"
+        "  log row:    n/a (not loggable: request-response logging cannot be configured on the global endpoint "
+        "(Google supports it for Anthropic models only on regional endpoints))\n")
+    assert _data_reads(emu) == []
+
+
+def test_verify_logged_sampled_pair_is_not_waited_for(emulator: Start, run: Runner) -> None:
+    scenario = _logged()
+    config = scenario["publisherModelConfigs"]["us-east5/claude-sonnet-4-6"]["loggingConfig"]
+    config["samplingRate"] = 1e-9  # the emulator samples like Vertex: this call is (all but surely) not logged
+    emu = emulator(healthy(**scenario))
+    result = run("smoke-test", "--verify-logged", "--json")  # the default 180 s bound
+    assert result.code == 0, result.out
+    logged = json.loads(result.out)["results"][0]["logged"]
+    assert (logged["found"], logged["loggable"]) == (False, False)
+    assert logged["message"] == ("sampled out: samplingRate 1e-09 logs about 0% of calls and this one has no row in "
+                                 "demo-project.claude_logs.request_response_logging")
+    assert len(_data_reads(emu)) == 2  # the baseline and one read
+
+
+def test_verify_logged_uses_the_destination_the_pair_logs_to(emulator: Start, run: Runner) -> None:
+    scenario = _logged()
+    config = scenario["publisherModelConfigs"]["us-east5/claude-sonnet-4-6"]["loggingConfig"]
+    config["bigqueryDestination"] = {"outputUri": "bq://demo-project.audit_logs"}  # adopted, not [logging] dataset
+    scenario["bigquery"]["datasets"]["audit_logs"] = {
+        **scenario["bigquery"]["datasets"]["claude_logs"], "id": "demo-project:audit_logs",
+        "datasetReference": {"projectId": "demo-project", "datasetId": "audit_logs"}}
+    emulator(healthy(**scenario))
+    result = run("smoke-test", "--verify-logged", "--log-timeout", "5")
+    assert result.code == 0, result.out
+    assert normalize(result.out).splitlines()[-1] == (
+        "  log row:    row found in demo-project.audit_logs.request_response_logging after Ns")
+
+
+def test_no_credentials_is_a_one_line_error(run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("HOME", str(empty))
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(empty))
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing-key.json"))
+    for args in (("smoke-test",), ("smoke-test", "--all", "--verify-logged")):
+        result = run(*args)
+        assert result.code == 1, result.out
+        assert result.out == ""
+        assert result.err == (
+            "Error: no Google credentials found (Application Default Credentials)\n"
+            "  fix: run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a key "
+            "file, or use --emulator\n")
 
 
 def test_verify_logged_ignores_rows_of_other_requests(emulator: Start, run: Runner) -> None:

@@ -1,14 +1,17 @@
 """Read request-response log rows back from BigQuery (``tabledata.list``) to prove logging end to end.
 
-Vertex AI writes one row per logged call to ``request_response_logging`` (created on the first
-logged request, rows appear after a delay). We poll ``tabledata.list`` over REST with a bounded
-wait and match our request by the message id in ``full_response`` (else by model, prompt and time).
-Columns come from ``tables.get`` when it answers, else from the documented schema order.
+Vertex AI writes one row per logged call to the table its ``loggingConfig.bigqueryDestination`` names
+(``request_response_logging`` by default, created on the first logged request; rows appear after a delay).
+We poll ``tabledata.list`` over REST with a bounded wait and match our request by the message id in
+``full_response`` (else by model, prompt and time). Only rows that must arrive extend the wait: a sampled
+call (``samplingRate`` < 1) may legitimately have none. Columns come from ``tables.get`` when it answers,
+else from the documented schema order.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +31,7 @@ COLUMNS = ("endpoint", "deployed_model_id", "logging_time", "request_id", "reque
            "model", "model_version", "api_method", "full_request", "full_response", "metadata", "otel_log")
 CLOCK_SKEW_S = 120.0
 TAIL_ROWS = 200  # rows before the baseline still scanned: tabledata.list order is not guaranteed
+_URI_RE = re.compile(r"^bq://(?P<project>[^.]+)\.(?P<dataset>\w+)(?:\.(?P<table>\w+))?$")
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,14 @@ class Table:
     project: str
     dataset: str
     table: str
+
+    @classmethod
+    def from_uri(cls, uri: str) -> Table | None:
+        """The table a ``bq://project.dataset[.table]`` logging destination writes to (None if unparsable)."""
+        match = _URI_RE.match(uri.strip())
+        if not match:
+            return None
+        return cls(match.group("project"), match.group("dataset"), match.group("table") or TABLE)
 
     @property
     def ref(self) -> str:
@@ -47,17 +59,30 @@ class Table:
 
 @dataclass(frozen=True)
 class LogCheck:
-    """Whether the request's row was found, where, and what to do if not."""
+    """Whether the request's row was found, where, and what to do if not.
 
-    ok: bool
+    ``loggable`` is False when no row is owed (global endpoint, logging not configured for the pair, a
+    sampled-out call): then a missing row is reported "n/a" and is not a failure.
+    """
+
+    found: bool
     table: str
     message: str
     hint: str = ""
     waited_s: float = 0.0
+    loggable: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.found or not self.loggable
+
+    @classmethod
+    def not_loggable(cls, reason: str, hint: str = "", table: str = "") -> LogCheck:
+        return cls(False, table, f"not loggable: {reason}", hint, loggable=False)
 
     def to_json(self) -> dict[str, Any]:
-        return {"found": self.ok, "table": self.table, "message": self.message, "fix": self.hint or None,
-                "waited_ms": round(self.waited_s * 1000)}
+        return {"found": self.found, "loggable": self.loggable, "table": self.table or None,
+                "message": self.message, "fix": self.hint or None, "waited_ms": round(self.waited_s * 1000)}
 
 
 @dataclass(frozen=True)
@@ -68,10 +93,15 @@ class Wanted:
     message_id: str
     prompt_messages: Any
     since: float
+    sampling_rate: float = 1.0  # < 1: the row may legitimately never come, so it does not extend the wait
 
     @classmethod
-    def of(cls, result: SmokeResult, prompt_messages: Any = None) -> Wanted:
-        return cls(result.model, result.message_id, prompt_messages, result.started)
+    def of(cls, result: SmokeResult, prompt_messages: Any = None, sampling_rate: float = 1.0) -> Wanted:
+        return cls(result.model, result.message_id, prompt_messages, result.started, sampling_rate)
+
+    @property
+    def required(self) -> bool:
+        return self.sampling_rate >= 1.0
 
     def matches(self, row: dict[str, Any]) -> bool:
         response = _json(row.get("full_response"))
@@ -174,9 +204,14 @@ def read_rows(google: GoogleApis, table: Table, start_index: int = 0) -> list[di
 
 def wait_for_rows(google: GoogleApis, table: Table, wanted: Sequence[Wanted], *, timeout_s: float,
                   start_index: int = 0, sleep: Callable[[float], None] = time.sleep) -> list[LogCheck]:
-    """Poll until every wanted row is found or ``timeout_s`` passes (rows lag the call by seconds to minutes)."""
+    """Poll until every required row is found or ``timeout_s`` passes (rows lag the call by seconds to minutes).
+
+    Sampled calls (``samplingRate`` < 1) are looked for in the same reads but never extend the wait: when
+    no row must arrive, the table is read once.
+    """
     begin = time.monotonic()
     found: dict[int, float] = {}
+    required = {i for i, want in enumerate(wanted) if want.required}
     interval = min(5.0, max(0.05, timeout_s / 20))
     table_seen = False
     first = max(0, start_index - TAIL_ROWS)
@@ -187,17 +222,24 @@ def wait_for_rows(google: GoogleApis, table: Table, wanted: Sequence[Wanted], *,
             if i not in found and any(want.matches(row) for row in rows or ()):
                 found[i] = time.monotonic() - begin
         elapsed = time.monotonic() - begin
-        if len(found) == len(wanted) or elapsed >= timeout_s:
+        if required <= found.keys() or elapsed >= timeout_s:
             break
         sleep(min(interval, max(0.0, timeout_s - elapsed)))
+    waited = time.monotonic() - begin
     out: list[LogCheck] = []
     for i, want in enumerate(wanted):
         if i in found:
             out.append(LogCheck(True, table.ref, f"row found in {table.ref} after {found[i]:.1f}s", waited_s=found[i]))
-            continue
-        what = "no row for this request" if table_seen else "the table does not exist yet"
-        out.append(LogCheck(False, table.ref, f"{what} in {table.ref} after {timeout_s:g}s",
-                            f"check that request-response logging is on for {want.model} (`vertex-claude-setup "
-                            "plan` shows it); rows can take minutes: retry with a longer --log-timeout",
-                            waited_s=time.monotonic() - begin))
+        elif not want.required:
+            out.append(LogCheck(False, table.ref, f"sampled out: samplingRate {want.sampling_rate:g} logs about "
+                                f"{want.sampling_rate:.0%} of calls and this one has no row in {table.ref}",
+                                "a missing row proves nothing at this sampling rate; raise [logging] sampling_rate "
+                                "to 1.0 to check every call", waited_s=waited, loggable=False))
+        else:
+            what = "no row for this request" if table_seen else "the table does not exist yet"
+            out.append(LogCheck(False, table.ref, f"{what} in {table.ref} after {timeout_s:g}s",
+                                f"logging is on for {want.model}: check that Vertex AI can write to {table.ref} "
+                                "(`vertex-claude-setup logging verify`); rows can take minutes: retry with a longer "
+                                "--log-timeout",
+                                waited_s=waited))
     return out

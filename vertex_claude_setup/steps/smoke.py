@@ -29,5 +29,10 @@ class SmokeStep(Step):
     def run_check(self, ctx: Context) -> SmokeResult:
         """The check itself, called by ``apply`` once every change is made."""
         from .. import smoke
+        from ..errors import SetupError
 
-        return smoke.run_one(ctx.google, ctx.config.smoke_test.model, ctx.config.smoke_test.region)
+        model, region = ctx.config.smoke_test.model, ctx.config.smoke_test.region
+        try:
+            return smoke.run_one(ctx.google, model, region)
+        except SetupError as exc:  # the check reports (never fails apply after its changes are made)
+            return smoke.credentials_failure(model, region, exc)
