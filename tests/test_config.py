@@ -37,7 +37,7 @@ BAD_CONFIGS = [
      "Error: vertex-claude.toml: key 'logging.retention_days' must be an integer, got '30'\n  fix: write it as 30\n"),
     ('project = "demo-project"\n[smoke_test]\nmodel = "claude-3-opus@20240229"\n',
      "Error: vertex-claude.toml: key 'smoke_test.model': model 'claude-3-opus@20240229': model claude-3-opus@20240229 "
-     "(Claude Opus 3) is retired since 2026-01-05; use claude-opus-4-1@20250805\n"),
+     "(Claude Opus 3) is retired since 2026-01-05; use claude-opus-5-5 (claude-opus-4-1@20250805 is deprecated too)\n"),
     ('project = "demo-project"\n[endpoints]\nserviceusage = "serviceusage.googleapis.com"\n',
      "Error: vertex-claude.toml: key 'endpoints.serviceusage': endpoint 'serviceusage.googleapis.com' is not an "
      "http(s) URL\n  fix: write the scheme too, e.g. https://serviceusage.googleapis.com\n"),

@@ -89,8 +89,13 @@ def _read(name: str) -> Any:
 @cache
 def models() -> dict[str, ModelInfo]:
     """Every model in the catalog, by Vertex model id."""
+    return parse_models(_read("models.json"))
+
+
+def parse_models(data: dict[str, Any]) -> dict[str, ModelInfo]:
+    """``models.json`` content -> ModelInfo by id."""
     out: dict[str, ModelInfo] = {}
-    for raw in _read("models.json")["models"]:
+    for raw in data["models"]:
         out[raw["id"]] = ModelInfo(
             id=raw["id"],
             name=raw["name"],
@@ -151,21 +156,56 @@ def check_model_id(model_id: str) -> str:
     return ""
 
 
+def active_replacement(model_id: str, today: dt.date | None = None,
+                       known: dict[str, ModelInfo] | None = None) -> str | None:
+    """The first active model down the ``replacement`` chain (a replacement may itself be deprecated).
+
+    A model outside the catalog counts as active (it is newer than the catalog). A chain that ends or
+    loops before reaching an active model yields its last model that is not retired, else ``None``.
+    """
+    known = models() if known is None else known
+    seen = {model_id}
+    fallback: str | None = None
+    info = known.get(model_id)
+    while info is not None and info.replacement and info.replacement not in seen:
+        nxt = info.replacement
+        seen.add(nxt)
+        info = known.get(nxt)
+        if info is None or info.status(today) == "active":
+            return nxt
+        if info.status(today) == "deprecated" and fallback is None:
+            fallback = nxt
+    return fallback
+
+
+def _replacement_text(info: ModelInfo, today: dt.date | None) -> str:
+    """``claude-x`` or, when the listed replacement is itself old, ``claude-y (claude-x is deprecated too)``."""
+    target = active_replacement(info.id, today)
+    if target is None or info.replacement is None:
+        return ""
+    listed = models().get(info.replacement)
+    if target != info.replacement and listed is not None:
+        return f"{target} ({info.replacement} is {listed.status(today)} too)"
+    return target
+
+
 def model_warning(model_id: str, today: dt.date | None = None) -> str:
-    """A warning for a deprecated model naming its replacement, else ``""``."""
+    """A warning for a deprecated model naming its (active) replacement, else ``""``."""
     info = models().get(model_id)
     if info is None or info.status(today) != "deprecated":
         return ""
-    rep = f"; move to {info.replacement}" if info.replacement else ""
+    target = _replacement_text(info, today)
+    rep = f"; move to {target}" if target else ""
     return f"model {model_id} ({info.name}) is {info.status_text(today)}{rep}"
 
 
 def retired_error(model_id: str, today: dt.date | None = None) -> str:
-    """An error text for a retired model naming its replacement, else ``""``."""
+    """An error text for a retired model naming its (active) replacement, else ``""``."""
     info = models().get(model_id)
     if info is None or info.status(today) != "retired":
         return ""
-    rep = f"use {info.replacement}" if info.replacement else "pick an active model (`vertex-claude-setup models`)"
+    target = _replacement_text(info, today)
+    rep = f"use {target}" if target else "pick an active model (`vertex-claude-setup models`)"
     return f"model {model_id} ({info.name}) is {info.status_text(today)}; {rep}"
 
 
