@@ -206,3 +206,46 @@ def test_unavailable_pair_reported_with_its_class(make_env: Any) -> None:
     assert f"~ enable request-response logging {MODEL} in us-east5" in out
     assert "in europe-west1\n" not in out.split("Checks:")[0]
     assert f"  ! {MODEL} in europe-west1: NOT_SERVABLE_IN_REGION: logging not configured there\n      fix: call " in out
+
+
+def _logging_at(rate: float) -> dict[str, Any]:
+    config = {"loggingConfig": {"enabled": True, "samplingRate": rate, "bigqueryDestination": {
+        "outputUri": f"bq://{PROJECT}.claude_logs.request_response_logging"}}}
+    return {"projects": {PROJECT: {"enabled_services": ["aiplatform.googleapis.com"],
+                                   "publisherModelConfigs": {f"us-east5/{MODEL}": config}}}}
+
+
+def test_higher_sampling_rate_is_never_lowered(make_env: Any) -> None:
+    env: Env = make_env(_logging_at(1.0), extra="[logging]\nsampling_rate = 0.1\n")
+    code, out, err = env.run("plan")
+    assert code == 0, out + err
+    assert "request-response logging" not in out.split("Checks:")[0]
+    code, out, err = env.run("apply", "--auto-approve")
+    assert code == 0, out + err
+    assert env.project["publisherModelConfigs"][f"us-east5/{MODEL}"]["loggingConfig"]["samplingRate"] == 1.0
+    assert env.paths(":setPublisherModelConfig") == []
+    code, out, _ = env.run("logging", "verify")
+    assert code == 0, out
+    assert (f"PASS  sampling rate {MODEL} in us-east5             samplingRate 1 (configured 0.1; a higher rate is "
+            "kept, never lowered)\n") in out
+
+
+def test_lower_sampling_rate_is_raised_to_the_configured_one(make_env: Any) -> None:
+    env: Env = make_env(_logging_at(0.05), extra="[logging]\nsampling_rate = 0.1\n")
+    code, out, _ = env.run("plan")
+    assert (f"  ~ raise request-response logging sampling rate {MODEL} in us-east5\n"
+            f'      {{"bigqueryDestination": {{"outputUri": "bq://{PROJECT}.claude_logs.request_response_logging"}}, '
+            '"enabled": true, "samplingRate": 0.05} → {"bigqueryDestination": {"outputUri": '
+            f'"bq://{PROJECT}.claude_logs.request_response_logging"}}, "enabled": true, "samplingRate": 0.1}}\n') in out
+    code, out, err = env.run("apply", "--auto-approve")
+    assert code == 0, out + err
+    assert env.project["publisherModelConfigs"][f"us-east5/{MODEL}"]["loggingConfig"]["samplingRate"] == 0.1
+
+
+def test_logging_enable_sets_exactly_the_configured_rate(make_env: Any) -> None:
+    env: Env = make_env(_logging_at(1.0), extra="[logging]\nsampling_rate = 0.1\n")
+    code, out, err = env.run("logging", "enable", "--model", MODEL, "--region", "us-east5")
+    assert code == 0, err
+    assert out.endswith(f"{MODEL} in us-east5: logging to bq://{PROJECT}.claude_logs.request_response_logging "
+                        "(sampling 0.1)\n")
+    assert env.project["publisherModelConfigs"][f"us-east5/{MODEL}"]["loggingConfig"]["samplingRate"] == 0.1

@@ -114,7 +114,8 @@ def pair_checks(ctx: Context, observed: dict[str, Any]) -> list[Check]:
         current = float(config.get("samplingRate", 0) or 0)
         out.append(Check(f"sampling-rate/{model}/{region}", f"sampling rate {model} in {region}",
                          "PASS" if current >= rate else "WARN",
-                         f"samplingRate {current:g} (configured {rate:g})" +
+                         f"samplingRate {current:g} (configured {rate:g}" +
+                         ("; a higher rate is kept, never lowered)" if current > rate else ")") +
                          ("" if current >= rate else f": only {current:.0%} of calls are logged"),
                          "" if current >= rate else APPLY))
     return out

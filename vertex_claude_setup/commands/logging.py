@@ -73,6 +73,9 @@ def _pair(model: str, region: str) -> None:
 def enable(ctx: click.Context, model: str, region: str) -> None:
     """Turn on request-response logging for one (model, region) into the configured dataset.
 
+    Sets exactly the configured [logging] sampling_rate for this pair, even if that is lower than its
+    current rate (an explicit single-pair command); `apply` only ever raises the rate.
+
     \b
     Example:
       vertex-claude-setup logging enable --model claude-sonnet-4@20250514 --region us-east5
@@ -85,7 +88,7 @@ def enable(ctx: click.Context, model: str, region: str) -> None:
     _pair(model, region)
     with open_runtime(options(ctx)) as rt:
         dataset_message = workflow.run_single(rt, LoggingDatasetStep())
-        step = RequestLoggingStep(only=[(model, region)])
+        step = RequestLoggingStep(only=[(model, region)], exact_rate=True)
         observed = step.read(rt.context())
         for finding in step.check(rt.context(), observed):
             click.echo(f"! {finding.message}\n  fix: {finding.hint}", err=True)

@@ -2,7 +2,8 @@
 
 Every pair is read concurrently (a count-tokens probe for its availability class and
 ``fetchPublisherModelConfig``), and applied concurrently. ``global`` cannot be configured (Google
-supports it only on regional endpoints) and is explained, not failed. While the API step is about to
+supports it only on regional endpoints) and is explained, not failed. A higher existing ``samplingRate`` is
+kept (raised to the configured rate, never lowered). While the API step is about to
 enable Vertex AI, nothing here calls it: the changes are "known after apply".
 """
 
@@ -78,18 +79,34 @@ def read_all(ctx: Context, selected: list[tuple[str, str]]) -> list[dict[str, An
                 else combine(ctx, m, r, verdicts[(m, r)], fetches[(m, r)]) for m, r in selected]
 
 
-def desired(ctx: Context, current: dict[str, Any]) -> dict[str, Any]:
+def sampling_rate(ctx: Context, current: dict[str, Any], *, exact: bool = False) -> float:
+    """The rate to write: raised to the configured one, never lowered (like retention) unless ``exact``.
+
+    A lower configured rate would silently log fewer calls than the user already logs; only an explicit
+    single-pair command (``logging enable``) sets exactly the configured rate.
+    """
+    wanted = ctx.config.logging.sampling_rate
+    if exact or not current.get("enabled"):
+        return wanted
+    try:
+        existing = float(current.get("samplingRate") or 0)
+    except (TypeError, ValueError):
+        existing = 0.0
+    return max(existing, wanted)
+
+
+def desired(ctx: Context, current: dict[str, Any], *, exact_rate: bool = False) -> dict[str, Any]:
     """The loggingConfig to write: the current one (fields we do not own kept) with ours set."""
     out = {k: v for k, v in current.items() if k not in OUTPUT_ONLY}
     uri = str((current.get("bigqueryDestination") or {}).get("outputUri") or "")
     if not (current.get("enabled") and uri and not is_ours(ctx, uri)):
         out["bigqueryDestination"] = {"outputUri": destination(ctx)}
     out["enabled"] = True
-    out["samplingRate"] = ctx.config.logging.sampling_rate
+    out["samplingRate"] = sampling_rate(ctx, current, exact=exact_rate)
     return out
 
 
-def pair_change(ctx: Context, step: str, pair: dict[str, Any]) -> Change | None:
+def pair_change(ctx: Context, step: str, pair: dict[str, Any], *, exact_rate: bool = False) -> Change | None:
     model, region = pair["model"], pair["region"]
     if pair["state"] == "pending":
         after = desired(ctx, {})
@@ -99,13 +116,14 @@ def pair_change(ctx: Context, step: str, pair: dict[str, Any]) -> Change | None:
     if pair["state"] != "ok":
         return None
     current = pair["loggingConfig"]
-    after = desired(ctx, current)
+    after = desired(ctx, current, exact_rate=exact_rate)
     if {k: v for k, v in current.items() if k not in OUTPUT_ONLY} == after:
         return None
     if not current.get("enabled"):
         summary = f"enable request-response logging {model} in {region}"
     elif current.get("samplingRate") != after["samplingRate"]:
-        summary = f"set request-response logging sampling rate {model} in {region}"
+        verb = "raise" if float(current.get("samplingRate") or 0) < after["samplingRate"] else "set"
+        summary = f"{verb} request-response logging sampling rate {model} in {region}"
     else:
         summary = f"point request-response logging {model} in {region} to {destination(ctx)}"
     before = {k: current[k] for k in ("enabled", "samplingRate", "bigqueryDestination") if k in current}
@@ -122,14 +140,15 @@ class RequestLoggingStep(Step):
     depends_on = ("api", "logging-dataset")
     concurrent_apply = True
 
-    def __init__(self, only: list[tuple[str, str]] | None = None) -> None:
+    def __init__(self, only: list[tuple[str, str]] | None = None, *, exact_rate: bool = False) -> None:
         self.only = only
+        self.exact_rate = exact_rate  # `logging enable`: set exactly the configured rate (else raise only)
 
     def read(self, ctx: Context) -> Any:
         return {"destination": destination(ctx), "pairs": read_all(ctx, self.only or pairs(ctx))}
 
     def diff(self, ctx: Context, observed: Any) -> list[Change]:
-        changes = [pair_change(ctx, self.name, p) for p in observed["pairs"]]
+        changes = [pair_change(ctx, self.name, p, exact_rate=self.exact_rate) for p in observed["pairs"]]
         return [c for c in changes if c is not None]
 
     def check(self, ctx: Context, observed: Any) -> list[Finding]:
@@ -161,7 +180,7 @@ class RequestLoggingStep(Step):
         config = change.data.get("loggingConfig")
         if config is None:  # planned while the API was pending: re-read this pair now
             fresh = read_all(ctx, [(model, region)])[0]
-            fresh_change = pair_change(ctx, self.name, fresh)
+            fresh_change = pair_change(ctx, self.name, fresh, exact_rate=self.exact_rate)
             if fresh_change is None:
                 return "already as configured"
             config = fresh_change.data["loggingConfig"]
