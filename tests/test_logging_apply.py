@@ -128,6 +128,7 @@ def test_short_unlocked_bucket_is_raised(make_env: Any) -> None:
                         extra="[logging]\nretention_days = 90\n")
     code, out, _ = env.run("plan")
     assert "  ~ raise _Default log bucket retention\n      7 days → 90 days\n" in out
+    assert "retention_days = 0" not in out  # the keep-forever cost warning is for 3650 days only
     code, out, err = env.run("apply", "--auto-approve")
     assert code == 0, out + err
     assert env.project["logBuckets"]["global/_Default"]["retentionDays"] == 90
@@ -249,3 +250,25 @@ def test_logging_enable_sets_exactly_the_configured_rate(make_env: Any) -> None:
     assert out.endswith(f"{MODEL} in us-east5: logging to bq://{PROJECT}.claude_logs.request_response_logging "
                         "(sampling 0.1)\n")
     assert env.project["publisherModelConfigs"][f"us-east5/{MODEL}"]["loggingConfig"]["samplingRate"] == 0.1
+
+
+def test_keep_forever_warns_that_default_bucket_holds_all_logs_and_is_billed(make_env: Any) -> None:
+    env: Env = make_env({"projects": {PROJECT: {"enabled_services": ["aiplatform.googleapis.com"]}}},
+                        extra="[logging]\nretention_days = 0\n")
+    code, out, _ = env.run("plan")
+    assert code == 0, out
+    assert "  ~ raise _Default log bucket retention\n      30 days → 3650 days\n" in out
+    assert (
+        "  ! retention_days = 0 raises the project-wide _Default log bucket from 30 to 3650 days: it holds ALL of the "
+        "project's logs (not only Claude's audit logs), and Cloud Logging bills retention past 30 days per GiB per "
+        "month\n"
+        "      fix: to keep only the audit logs that long, set [logging] retention_days to a finite value (e.g. 30) "
+        "and give them a dedicated bucket and sink: `gcloud logging buckets create claude-audit --project "
+        f"{PROJECT} --location global --retention-days 3650` and `gcloud logging sinks create claude-audit "
+        f"logging.googleapis.com/projects/{PROJECT}/locations/global/buckets/claude-audit --log-filter "
+        "'logName:\"cloudaudit.googleapis.com%2Fdata_access\"'`\n") in out
+    # Once raised (the user's choice), nothing is planned and the warning is not repeated.
+    assert env.run("apply", "--auto-approve")[0] == 0
+    code, out, _ = env.run("plan")
+    assert "retention_days = 0" not in out
+

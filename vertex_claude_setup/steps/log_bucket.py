@@ -1,7 +1,8 @@
 """Step: the Cloud Logging ``_Default`` bucket (where Data Access audit logs land) keeps them long enough.
 
 Retention is raised to ``retention_days`` when shorter, never lowered; a locked bucket cannot change and
-is reported, not touched. ``retention_days = 0`` (keep forever) asks for Cloud Logging's maximum, 3650 days.
+is reported, not touched. ``retention_days = 0`` (keep forever) asks for Cloud Logging's maximum, 3650 days,
+and the plan warns about it: ``_Default`` holds every log of the project, and storage past 30 days is billed.
 """
 
 from __future__ import annotations
@@ -19,11 +20,26 @@ def target_days(ctx: Context) -> int:
     return MAX_BUCKET_DAYS if days == 0 else days
 
 
-def locked_fix(project: str, days: int) -> str:
-    return (f"the lock is permanent: route the audit logs to a new bucket with at least {days} days, e.g. "
-            f"`gcloud logging buckets create claude-audit --project {project} --location global --retention-days "
+def dedicated_bucket(project: str, days: int) -> str:
+    """The commands for a bucket of its own for the Data Access audit logs, and the sink that fills it."""
+    return (f"`gcloud logging buckets create claude-audit --project {project} --location global --retention-days "
             f"{days}` and `gcloud logging sinks create claude-audit logging.googleapis.com/projects/{project}/"
             "locations/global/buckets/claude-audit --log-filter 'logName:\"cloudaudit.googleapis.com%2Fdata_access\"'`")
+
+
+def locked_fix(project: str, days: int) -> str:
+    return (f"the lock is permanent: route the audit logs to a new bucket with at least {days} days, e.g. "
+            + dedicated_bucket(project, days))
+
+
+def forever_warning(step: str, project: str, current_days: int) -> Finding:
+    """``retention_days = 0`` on ``_Default``: every log of the project kept ten years, and billed for it."""
+    return Finding(step, "warning",
+                   f"retention_days = 0 raises the project-wide {cloud_logging.DEFAULT_BUCKET} log bucket from "
+                   f"{current_days} to {MAX_BUCKET_DAYS} days: it holds ALL of the project's logs (not only Claude's "
+                   "audit logs), and Cloud Logging bills retention past 30 days per GiB per month",
+                   "to keep only the audit logs that long, set [logging] retention_days to a finite value (e.g. 30) "
+                   f"and give them a dedicated bucket and sink: {dedicated_bucket(project, MAX_BUCKET_DAYS)}")
 
 
 class LogBucketStep(Step):
@@ -50,6 +66,8 @@ class LogBucketStep(Step):
             return [Finding(self.name, "error",
                             f"non-compliant: log bucket {observed['name']} is locked at {observed['retentionDays']} "
                             f"days (< {target}); not touched", locked_fix(ctx.config.project, target))]
+        if ctx.config.logging.retention_days == 0 and observed["retentionDays"] < target:
+            return [forever_warning(self.name, ctx.config.project, int(observed["retentionDays"]))]
         return []
 
     def apply(self, ctx: Context, change: Change) -> str:
