@@ -136,3 +136,64 @@ def test_set_operation_polled_on_v1beta1_and_ui_paths(make_env: Any) -> None:
     assert code == 0, err
     config = env.project["publisherModelConfigs"][f"us-east5/{MODEL}"]
     assert config["dataSharingEnabledProvider"] == "ANTHROPIC" and config["loggingConfig"]["enabled"] is True
+
+
+def _retention_check(env: Env) -> dict[str, Any]:
+    code, out, err = env.run("logging", "verify", "--format", "json")
+    assert code in (0, 3), err  # verify could read everything (1 would be a read error)
+    return next(c for c in json.loads(out)["checks"] if c["id"] == f"retention/{PROJECT}:claude_logs")
+
+
+def _dataset_with_both_defaults(env: Env) -> None:
+    from vertex_claude_setup.emulator import bigquery
+
+    bigquery.seed_dataset(env.project, "claude_logs", defaultTableExpirationMs=str(60 * 86_400_000),
+                          defaultPartitionExpirationMs=str(30 * 86_400_000))
+
+
+def test_default_table_expiration_decided_by_the_log_tables_partitioning(make_env: Any) -> None:
+    from vertex_claude_setup.emulator import bigquery
+
+    scenario = {"projects": {PROJECT: {"enabled_services": ["aiplatform.googleapis.com"]}}}
+    fix = f"bq update --default_table_expiration 0 {PROJECT}:claude_logs"
+    # No log table yet: whether Vertex partitions it is not documented, so the default is a risk (WARN).
+    env: Env = make_env(scenario)
+    _dataset_with_both_defaults(env)
+    check = _retention_check(env)
+    assert (check["status"], check["fix"]) == ("WARN", fix)
+    assert check["reason"] == (
+        f"dataset {PROJECT}:claude_logs has a default table expiration of 60 days: if the log table Vertex creates "
+        "there is not partitioned, it inherits that expiration and is deleted whole, rows younger than 30 days "
+        "included (a partitioned one takes the default partition expiration instead)")
+    code, out, _ = env.run("plan")
+    assert f"  ! risk: dataset {PROJECT}:claude_logs has a default table expiration of 60 days: if the log" in out
+    # An unpartitioned log table: it inherited the table expiration and is deleted whole (FAIL).
+    bigquery.create_table(env.project, "claude_logs", "request_response_logging", {})
+    check = _retention_check(env)
+    assert check["status"] == "FAIL"
+    assert check["reason"].startswith(
+        f"dataset {PROJECT}:claude_logs has a default table expiration of 60 days and log table "
+        f"{PROJECT}:claude_logs.request_response_logging is not partitioned: the table (and any re-created one) "
+        f"expires whole, rows younger than 30 days included; table {PROJECT}:claude_logs.request_response_logging "
+        "expires at ")
+    code, out, _ = env.run("plan")
+    assert code == 3
+    assert f"  ✗ non-compliant: dataset {PROJECT}:claude_logs has a default table expiration of 60 days and" in out
+    # A partitioned log table: BigQuery ignores the table default for it (the partition expiration applies).
+    env = make_env(scenario)
+    _dataset_with_both_defaults(env)
+    bigquery.create_table(env.project, "claude_logs", "request_response_logging",
+                          {"timePartitioning": {"type": "DAY", "field": "logging_time"}})
+    check = _retention_check(env)
+    assert (check["status"], check["reason"]) == ("PASS", "partitions expire after 30 days (rolling)")
+    # Partitioned, but the dataset has no default partition expiration: a re-created table inherits the table default.
+    env = make_env(scenario)
+    bigquery.seed_dataset(env.project, "claude_logs", defaultTableExpirationMs=str(60 * 86_400_000))
+    bigquery.create_table(env.project, "claude_logs", "request_response_logging",
+                          {"timePartitioning": {"type": "DAY", "field": "logging_time"}})
+    check = _retention_check(env)
+    assert check["status"] == "FAIL"
+    assert check["reason"].startswith(
+        f"dataset {PROJECT}:claude_logs has a default table expiration of 60 days and no default partition "
+        f"expiration: a re-created log table {PROJECT}:claude_logs.request_response_logging would inherit the table "
+        "expiration and be deleted whole, rows younger than 30 days included; table ")

@@ -165,12 +165,13 @@ def destination_checks(ctx: Context, pairs: dict[str, Any], dataset_observed: An
 
 
 def retention_check(ctx: Context, name: str, dataset: dict[str, Any], table: dict[str, Any] | None) -> Check:
-    problems = retention.dataset_problems(dataset, table is not None)
+    problems = retention.dataset_problems(dataset, table)
     if table is not None:
         problems += retention.table_problems(table)
     cid, title = f"retention/{name}", f"log retention in {name} ≥ 30 days"
     if problems:
-        return Check(cid, title, "FAIL", "; ".join(p.message for p in problems),
+        status: Status = "FAIL" if any(p.severity == "error" for p in problems) else "WARN"
+        return Check(cid, title, status, "; ".join(p.message for p in problems),
                      "; ".join(dict.fromkeys(p.fix for p in problems)))
     partition_ms = ((table or {}).get("timePartitioning") or {}).get("expirationMs") or (
         dataset.get("defaultPartitionExpirationMs"))

@@ -3,13 +3,16 @@
 Rows must be kept at least 30 days on a rolling basis. A *partition* expiration drops only old rows;
 a *table* expiration (or a dataset default table expiration) deletes the whole table, young rows
 included — the tool never sets one and reports any it finds. Existing longer retention is never shortened.
+A dataset default table expiration is ignored only for a *partitioned* table created while the dataset also
+has a default partition expiration (BigQuery ``Dataset`` reference), so the log table's actual
+``timePartitioning`` decides when it exists; before it exists, the default is a risk.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 DAY_MS = 86_400_000
 MIN_DAYS = 30
@@ -23,6 +26,8 @@ class Problem:
     fix: str
     # A too-short partition expiration: apply raises it (plan shows a change, verify a FAIL).
     raisable: bool = False
+    # "warning": a risk that depends on what Vertex does later (plan "!", verify WARN), not a violation now.
+    severity: Literal["error", "warning"] = "error"
 
 
 def target_ms(retention_days: int) -> int | None:
@@ -43,18 +48,40 @@ def needs_raise(current_ms: Any, retention_days: int) -> bool:
     return target is None or int(current_ms) < target
 
 
-def dataset_problems(dataset: dict[str, Any], table_exists: bool) -> list[Problem]:
-    """Dataset-level settings that could delete logs younger than 30 days."""
+def _set(ms: Any) -> Any:
+    """An expiration that is actually set (``"0"``/empty mean none), else None."""
+    return None if ms in (None, "", 0, "0") else ms
+
+
+def dataset_problems(dataset: dict[str, Any], table: dict[str, Any] | None) -> list[Problem]:
+    """Dataset-level settings that could delete logs younger than 30 days (``table``: the log table, if any)."""
     ref = dataset["datasetReference"]
     name = f"{ref['projectId']}:{ref['datasetId']}"
     out: list[Problem] = []
-    table_ms = dataset.get("defaultTableExpirationMs")
-    partition_ms = dataset.get("defaultPartitionExpirationMs")
-    if table_ms and not (partition_ms or table_exists):
-        out.append(Problem(
-            f"dataset {name} has a default table expiration of {days(table_ms)}: the log table Vertex creates "
-            "there would be deleted whole, rows younger than 30 days included",
-            f"bq update --default_table_expiration 0 {name}"))
+    table_ms = _set(dataset.get("defaultTableExpirationMs"))
+    partition_ms = _set(dataset.get("defaultPartitionExpirationMs"))
+    fix = f"bq update --default_table_expiration 0 {name}"
+    expiry = f"dataset {name} has a default table expiration of {days(table_ms)}" if table_ms else ""
+    if table_ms and table is None:
+        if partition_ms:  # ignored only if Vertex creates the table partitioned: not documented, so a risk
+            out.append(Problem(
+                f"{expiry}: if the log table Vertex creates there is not partitioned, it inherits that expiration "
+                "and is deleted whole, rows younger than 30 days included (a partitioned one takes the default "
+                "partition expiration instead)", fix, severity="warning"))
+        else:
+            out.append(Problem(
+                f"{expiry}: the log table Vertex creates there would be deleted whole, rows younger than 30 days "
+                "included", fix))
+    elif table_ms and table is not None:
+        table_name = f"{name}.{table['tableReference']['tableId']}"
+        if not table.get("timePartitioning"):
+            out.append(Problem(
+                f"{expiry} and log table {table_name} is not partitioned: the table (and any re-created one) "
+                "expires whole, rows younger than 30 days included", fix))
+        elif not partition_ms:
+            out.append(Problem(
+                f"{expiry} and no default partition expiration: a re-created log table {table_name} would inherit "
+                "the table expiration and be deleted whole, rows younger than 30 days included", fix))
     if partition_ms and int(partition_ms) < MIN_DAYS * DAY_MS:
         out.append(Problem(
             f"dataset {name} default partition expiration is {days(partition_ms)} (< 30 days)",

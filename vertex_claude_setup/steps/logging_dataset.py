@@ -79,12 +79,12 @@ class LoggingDatasetStep(Step):
         if dataset is None:
             return out
         table = observed["table"]
-        problems = retention.dataset_problems(dataset, table is not None)
+        problems = retention.dataset_problems(dataset, table)
         if table is not None:
             problems += retention.table_problems(table)
         # Partition expirations shorter than 30 days are planned as changes above, not findings.
-        out += [Finding(self.name, "error", f"non-compliant: {p.message}", p.fix) for p in problems
-                if not p.raisable]
+        out += [Finding(self.name, p.severity, f"{'non-compliant' if p.severity == 'error' else 'risk'}: {p.message}",
+                        p.fix) for p in problems if not p.raisable]
         return out
 
     def apply(self, ctx: Context, change: Change) -> str:
