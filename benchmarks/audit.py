@@ -133,7 +133,11 @@ def main() -> None:
     print(f"one round trip (one count-tokens call, warm client): median {t_one * 1000:.0f} ms")
     print(f"sequential loop: measured {len(sample)} calls at {per_call * 1000:.0f} ms each, "
           f"extrapolated to {len(pairs)} calls = {t_sequential:.1f} s")
-    print(f"targets: speedup >= 50, ratio <= 1.5, peak RSS < 150 MB (pid {os.getpid()})")
+    targets = [("speedup vs sequential", speedup, ">=", 50.0), ("ratio to one round trip", ratio, "<=", 1.5),
+               ("peak RSS MB", peak_rss_mb, "<", 150.0)]
+    for name, value, op, bound in targets:
+        ok = value >= bound if op == ">=" else value <= bound if op == "<=" else value < bound
+        print(f"{'PASS' if ok else 'FAIL'}: {name} = {value:.2f} (target {op} {bound:g})")
     print(f"speedup_vs_sequential={speedup:.1f} ratio_to_one_round_trip={ratio:.2f} peak_rss_mb={peak_rss_mb:.0f}")
 
 
