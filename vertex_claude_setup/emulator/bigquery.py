@@ -198,12 +198,18 @@ def _with_num_rows(project: dict[str, Any], key: str, table: dict[str, Any]) -> 
 def get_table(req: Request) -> dict[str, Any]:
     project = _project(req, "bigquery.tables.get")
     with req.state.lock:
-        _need_dataset(project, req.params["datasetsId"])
-        key = _table_key(req)
-        found = store(project)["tables"].get(key)
-        if found is None:
-            raise _table_not_found(project["projectId"], req.params["datasetsId"], req.params["tablesId"])
+        key, found = _existing_table(req, project)
         return _with_num_rows(project, key, found)
+
+
+def _existing_table(req: Request, project: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The table the path names, or BigQuery's 404 for its dataset or for it (call with the state lock held)."""
+    _need_dataset(project, req.params["datasetsId"])
+    key = _table_key(req)
+    found = store(project)["tables"].get(key)
+    if found is None:
+        raise _table_not_found(project["projectId"], req.params["datasetsId"], req.params["tablesId"])
+    return key, found
 
 
 def create_table(project: dict[str, Any], dataset_id: str, table_id: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -261,11 +267,7 @@ def patch_table(req: Request) -> dict[str, Any]:
     project = _project(req, "bigquery.tables.update")
     body = dict(req.body or {})
     with req.state.lock:
-        _need_dataset(project, req.params["datasetsId"])
-        key = _table_key(req)
-        found = store(project)["tables"].get(key)
-        if found is None:
-            raise _table_not_found(project["projectId"], req.params["datasetsId"], req.params["tablesId"])
+        key, found = _existing_table(req, project)
         if "timePartitioning" in body and body["timePartitioning"] is not None:
             new = dict(body["timePartitioning"])
             old = found.get("timePartitioning")
@@ -311,11 +313,7 @@ def _ts_cell(micros: Any, int64: bool) -> Any:
 def list_rows(req: Request) -> dict[str, Any]:
     project = _project(req, "bigquery.tables.getData")
     with req.state.lock:
-        _need_dataset(project, req.params["datasetsId"])
-        key = _table_key(req)
-        table = store(project)["tables"].get(key)
-        if table is None:
-            raise _table_not_found(project["projectId"], req.params["datasetsId"], req.params["tablesId"])
+        key, table = _existing_table(req, project)
         rows = list(store(project)["rows"].get(key, []))
     fields = (table.get("schema") or {}).get("fields", [])
     names = [f["name"] for f in fields]
