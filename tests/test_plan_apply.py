@@ -157,3 +157,15 @@ def test_emulator_reset_starts_fresh(run: Runner) -> None:
     reset = run("--project", PROJECT, "emulator", "reset")
     assert reset.out.startswith("Removed ") and reset.out.endswith("emulator-state.json.\n")
     assert run("--emulator", "--project", PROJECT, "plan", "--detailed-exitcode").code == 2
+
+
+def test_propagation_wait_does_not_need_operations_list(run: Runner,
+                                                        scenario: Callable[[dict[str, Any]], Path]) -> None:
+    # The principal may enable the API and call Claude, but not list Vertex operations: the wait after
+    # enabling must not turn that unrelated 403 into a failed apply.
+    granted = ["resourcemanager.projects.get", "serviceusage.services.get", "serviceusage.services.enable",
+               "aiplatform.endpoints.predict"]
+    path = scenario({"projects": {PROJECT: {"permissions": granted}}})
+    result = run("--emulator", "--scenario", str(path), "--project", PROJECT, "apply", "--auto-approve")
+    assert result.code == 0, result.out + result.err
+    assert result.out.endswith("Apply complete! 1 applied.\n")
