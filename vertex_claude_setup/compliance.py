@@ -5,7 +5,6 @@ Reads the same state the logging steps read (concurrently) and never writes anyt
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -16,7 +15,6 @@ from .errors import SetupError
 
 Status = Literal["PASS", "FAIL", "WARN"]
 NOT_USABLE = {"NOT_SERVABLE_IN_REGION", "NOT_FOUND_OR_NO_ACCESS", "NOT_ENABLED"}
-_URI_RE = re.compile(r"^bq://(?P<project>[^.]+)\.(?P<dataset>\w+)(?:\.(?P<table>\w+))?$")
 
 
 @dataclass(frozen=True)
@@ -124,15 +122,16 @@ def pair_checks(ctx: Context, observed: dict[str, Any]) -> list[Check]:
 def destination_checks(ctx: Context, pairs: dict[str, Any], dataset_observed: Any) -> list[Check]:
     """Each destination dataset in use (ours and adopted ones): it exists, and nothing expires rows < 30 days."""
     from .gcp import bigquery
+    from .gcp.logrows import Table
 
     uris = {str((p.get("loggingConfig", {}).get("bigqueryDestination") or {}).get("outputUri") or "")
             for p in pairs["pairs"] if p["state"] == "ok" and p["loggingConfig"].get("enabled")}
     ours = (ctx.config.project, ctx.config.logging.dataset, bigquery.LOG_TABLE)
     targets = {ours}
     for uri in uris:
-        match = _URI_RE.match(uri)
-        if match:
-            targets.add((match.group("project"), match.group("dataset"), match.group("table") or bigquery.LOG_TABLE))
+        table_ref = Table.from_uri(uri)
+        if table_ref is not None:
+            targets.add((table_ref.project, table_ref.dataset, table_ref.table))
     out: list[Check] = []
     for project, dataset_id, table_id in sorted(targets):
         name = f"{project}:{dataset_id}"

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .bigquery import LOG_TABLE
 from .errors import Where
 from .vertex import HttpError, request_json
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from .session import GoogleApis
 
 API = "bigquery.googleapis.com"
-TABLE = "request_response_logging"
+TABLE = LOG_TABLE
 # The documented column order of the logging table (used when tables.get does not answer).
 COLUMNS = ("endpoint", "deployed_model_id", "logging_time", "request_id", "request_payload", "response_payload",
            "model", "model_version", "api_method", "full_request", "full_response", "metadata", "otel_log")
