@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import enum
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from .gcp.errors import denied_permission, error_info
 from .gcp.permissions import role_for
 
 
@@ -76,16 +76,6 @@ def parse_error_body(body: Any) -> dict[str, Any]:
     return {}
 
 
-def _reason(error: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    for detail in error.get("details") or ():
-        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("google.rpc.ErrorInfo"):
-            return str(detail.get("reason") or ""), dict(detail.get("metadata") or {})
-    return "", {}
-
-
-_PERMISSION_RE = re.compile(r"Permission '([^']+)'")
-
-
 def classify(http_status: int, body: Any, *, project: str, model: str, region: str) -> Verdict:
     """Classify one answer (status code + body) of rawPredict / count-tokens for (project, model, region)."""
     if 200 <= http_status < 300:
@@ -93,7 +83,8 @@ def classify(http_status: int, body: Any, *, project: str, model: str, region: s
     error = parse_error_body(body)
     status = str(error.get("status") or error.get("type") or "")
     message = str(error.get("message") or "")
-    reason, metadata = _reason(error)
+    info = error_info(error.get("details"))
+    reason, metadata = str(info.get("reason") or ""), dict(info.get("metadata") or {})
     lowered = message.lower()
     where = f"{model} in {region}"
     if reason == "SERVICE_DISABLED" or "has not been used in project" in lowered:
@@ -117,10 +108,7 @@ def classify(http_status: int, body: Any, *, project: str, model: str, region: s
                        "(PublisherModelConfig.dataSharingEnabledProvider=ANTHROPIC via setPublisherModelConfig) "
                        f"after accepting the terms in Model Garden: {model_garden_url(project, model)}")
     if http_status == 403 or status == "PERMISSION_DENIED":
-        permission = str(metadata.get("permission") or "")
-        if not permission:
-            match = _PERMISSION_RE.search(message)
-            permission = match.group(1) if match else "aiplatform.endpoints.predict"
+        permission = denied_permission(metadata, message) or "aiplatform.endpoints.predict"
         return Verdict(Availability.PERMISSION_DENIED, http_status, status, message,
                        f"grant {role_for(permission)} (has {permission}) to your principal on project {project}",
                        permission=permission)

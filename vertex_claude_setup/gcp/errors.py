@@ -40,6 +40,15 @@ def error_info(details: Any) -> dict[str, Any]:
     return {}
 
 
+def denied_permission(metadata: dict[str, Any], message: str) -> str:
+    """The missing permission: ErrorInfo metadata first, else ``Permission 'x.y.z' denied`` in the text."""
+    permission = str(metadata.get("permission") or "")
+    if not permission:
+        match = _PERMISSION_RE.search(message)
+        permission = match.group(1) if match else ""
+    return permission
+
+
 def explain(
     where: Where,
     *,
@@ -70,10 +79,7 @@ def explain(
                               "run `gcloud auth application-default login` (or fix GOOGLE_APPLICATION_CREDENTIALS)",
                               status=status, reason=reason or "UNAUTHENTICATED", http_code=http_code)
     if http_code == 403 or status == "PERMISSION_DENIED":
-        permission = str(metadata.get("permission") or "")
-        if not permission:
-            match = _PERMISSION_RE.search(message)
-            permission = match.group(1) if match else ""
+        permission = denied_permission(metadata, message)
         what = f"permission {permission} denied" if permission else "permission denied"
         hint = (f"grant {role_for(permission)} to your principal on project {project}" if permission
                 else f"check that project {project} exists and that your principal has a role on it")
