@@ -9,14 +9,13 @@ answers (5xx, timeouts, connection errors) are retried; 4xx answers are facts, n
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from .availability import Availability, Verdict, classify, parse_error_body
-from .gcp.retry import RetryPolicy, retry_delay_from
+from .gcp.retry import Backoff, RetryPolicy, retry_delay_from
 from .gcp.session import vertex_host
 
 if TYPE_CHECKING:
@@ -156,8 +155,7 @@ class Prober:
     async def probe(self, model: str, region: str) -> ProbeResult:
         """Probe one pair; transient answers are retried with jittered backoff within the deadline."""
         client, gate = self._client(region), self._host_gate(region)
-        start = time.monotonic()
-        delay = self.policy.initial
+        backoff = Backoff(self.policy)
         attempt = 0
         while True:
             attempt += 1
@@ -168,11 +166,10 @@ class Prober:
                 latency = (time.monotonic() - began) * 1000
             if not _transient(verdict) or attempt >= self.limits.attempts:
                 break
-            wait = hinted if hinted is not None else random.uniform(0, delay)
-            if wait >= self.policy.deadline - (time.monotonic() - start):
+            wait = backoff.next_wait(hinted)
+            if wait is None:
                 break
             await asyncio.sleep(wait)
-            delay = min(delay * self.policy.multiplier, self.policy.maximum)
         return ProbeResult(model, region, verdict, latency if verdict.http_status else None, attempt, time.time())
 
     async def probe_all(self, pairs: Sequence[tuple[str, str]],

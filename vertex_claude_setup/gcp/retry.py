@@ -55,6 +55,27 @@ def is_transient(exc: BaseException) -> bool:
     return code in TRANSIENT_HTTP or status in TRANSIENT_STATUS
 
 
+class Backoff:
+    """The waits of one retried call: jittered and growing, a RetryInfo hint wins, none past the deadline."""
+
+    def __init__(self, policy: RetryPolicy, *, rng: random.Random | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.policy = policy
+        self._rng = rng or random.Random()
+        self._clock = clock
+        self._start = clock()
+        self._delay = policy.initial
+
+    def next_wait(self, hinted: float | None = None) -> float | None:
+        """Seconds to wait before the next attempt, or None when that would pass the deadline."""
+        remaining = self.policy.deadline - (self._clock() - self._start)
+        wait = hinted if hinted is not None else self._rng.uniform(0, self._delay)
+        if wait >= remaining:
+            return None
+        self._delay = min(self._delay * self.policy.multiplier, self.policy.maximum)
+        return wait
+
+
 def call(
     fn: Callable[[], T],
     *,
@@ -65,20 +86,14 @@ def call(
     rng: random.Random | None = None,
 ) -> T:
     """Call ``fn``; on a retryable error back off and try again until the deadline, then re-raise."""
-    policy = policy or RetryPolicy.from_env()
-    rng = rng or random.Random()
-    start = clock()
-    delay = policy.initial
+    backoff = Backoff(policy or RetryPolicy.from_env(), rng=rng, clock=clock)
     while True:
         try:
             return fn()
         except Exception as exc:
             if not retry_if(exc):
                 raise
-            remaining = policy.deadline - (clock() - start)
-            hinted = retry_delay_from(getattr(exc, "details", None))
-            wait = hinted if hinted is not None else rng.uniform(0, delay)
-            if wait >= remaining:
+            wait = backoff.next_wait(retry_delay_from(getattr(exc, "details", None)))
+            if wait is None:
                 raise
             sleep(wait)
-            delay = min(delay * policy.multiplier, policy.maximum)
