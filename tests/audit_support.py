@@ -30,8 +30,7 @@ def emulator(monkeypatch: pytest.MonkeyPatch, scenario: dict[str, Any]) -> Itera
 
 def google_for(emu: Emulator, project: str) -> GoogleApis:
     """A GoogleApis for ``project`` pointed at ``emu`` (library-level tests)."""
-    assert emu._http is not None
-    host, port = emu._http.server_address[:2]
+    host, port = emu.address
     cfg = config.load(None, {"project": project}, environ={})
     return GoogleApis(cfg, EmulatorTarget(http=f"http://{host}:{port}", grpc=emu.grpc_target))
 

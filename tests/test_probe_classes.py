@@ -11,7 +11,7 @@ from audit_support import ON, claude_requests, emulator, google_for
 from vertex_claude_setup.audit import DESCRIPTIONS, run_audit
 from vertex_claude_setup.auditcache import AuditCache
 from vertex_claude_setup.availability import Availability
-from vertex_claude_setup.probe import Limits
+from vertex_claude_setup.probe import PROBE_MESSAGES, Limits, quiet_gc
 
 SONNET = "claude-sonnet-4-5@20250929"
 
@@ -182,3 +182,44 @@ def test_cache_never_keeps_transient_errors(monkeypatch: pytest.MonkeyPatch, tmp
         second = run_audit(google, "good-project", [SONNET], ["us", "us-east5"], cache=cache, quotas=False)
     assert second.result(SONNET, "us-east5").cached is True
     assert second.result(SONNET, "us").cached is False
+
+
+def test_the_probe_sends_the_request_messages_count_tokens_sends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The probe's low-level SDK call is the SDK's own count-tokens request (same host, path and body),
+    with the anthropic_version Google documents for count-tokens."""
+
+    def seen(emu: Any) -> list[tuple[str, str, str, Any]]:
+        return [(r.method, r.path, r.host, r.json()) for r in emu.requests if r.path.endswith(":rawPredict")]
+
+    with emulator(monkeypatch, {"projects": {"good-project": {"enabled_services": ON}}}) as emu:
+        google = google_for(emu, "good-project")
+        run_audit(google, "good-project", [SONNET], ["us-east5", "global"], quotas=False)
+        probed = seen(emu)
+        emu.requests.clear()
+        for region in ("us-east5", "global"):
+            with google.anthropic_client(region) as client:
+                client.messages.count_tokens(model=SONNET, messages=PROBE_MESSAGES,
+                                             extra_body={"anthropic_version": "vertex-2023-10-16"})
+        assert probed == seen(emu)
+    assert [(path, host) for _, path, host, _ in probed] == [
+        ("/v1/projects/good-project/locations/us-east5/publishers/anthropic/models/count-tokens:rawPredict",
+         "us-east5-aiplatform.googleapis.com"),
+        ("/v1/projects/good-project/locations/global/publishers/anthropic/models/count-tokens:rawPredict",
+         "aiplatform.googleapis.com")]
+    assert probed[0][3] == {"model": SONNET, "messages": PROBE_MESSAGES, "anthropic_version": "vertex-2023-10-16"}
+
+
+def test_quiet_gc_pauses_collection_only_for_the_burst() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with quiet_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with quiet_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled(), "a caller that turned collection off keeps it off"
+    finally:
+        gc.enable()

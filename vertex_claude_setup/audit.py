@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from . import catalog
 from .availability import Availability
 from .gcp.quotas import QuotaReport
-from .probe import Limits, ProbeMode, Prober, ProbeResult
+from .probe import Limits, ProbeMode, Prober, ProbeResult, quiet_gc
 
 if TYPE_CHECKING:
     from .auditcache import AuditCache
@@ -211,14 +211,18 @@ def run_audit(
 
     async def main() -> tuple[list[ProbeResult], QuotaReport]:
         quota_task: asyncio.Future[QuotaReport] | None = None
-        if read_quotas:
-            from .gcp.quotas import read_claude_quotas
-
-            quota_task = asyncio.ensure_future(asyncio.to_thread(read_claude_quotas, google, project))
         try:
             prober = Prober(google, project, mode, limits)
             try:
-                fresh = await prober.probe_all(missing, on_result) if missing else []
+                with quiet_gc():
+                    probes = await prober.dispatch(missing, on_result)
+                    if read_quotas:
+                        # Read once every probe is on the wire: the read then runs while they are in
+                        # flight instead of competing with the SDK for the CPU while they are built.
+                        from .gcp.quotas import read_claude_quotas
+
+                        quota_task = asyncio.ensure_future(asyncio.to_thread(read_claude_quotas, google, project))
+                    fresh = list(await asyncio.gather(*probes))
             finally:
                 await prober.aclose()
             report = (await quota_task if quota_task is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -351,7 +352,8 @@ def emulator_serve(host: str, port: int, grpc_port: int | None, serve_scenario: 
     except OSError as exc:
         from .errors import SetupError
 
-        raise SetupError(f"cannot listen on {host}:{port}: {exc.strerror}",
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise SetupError(f"cannot listen on {host}:{port}: {reason}",
                          "pick a free port with --port (and --grpc-port), or stop what uses it") from None
     click.echo(f"Emulator listening on {url} (gRPC {emu.grpc_target})")
     click.echo(f"  export VERTEX_CLAUDE_EMULATOR_HOST={url.removeprefix('http://')}")

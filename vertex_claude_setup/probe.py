@@ -9,8 +9,9 @@ answers (5xx, timeouts, connection errors) are retried; 4xx answers are facts, n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,6 +26,10 @@ ProbeMode = Literal["count_tokens", "generate"]
 PROBE_MODES: tuple[ProbeMode, ...] = ("count_tokens", "generate")
 VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
 PROBE_MESSAGES = [{"role": "user", "content": "ping"}]
+COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
+# A probe's connection carries one request: closing it with its answer spreads the teardown over
+# the audit instead of leaving a hundred sockets to close at the end.
+ONE_SHOT = {"Connection": "close"}
 
 
 @dataclass(frozen=True)
@@ -86,10 +91,17 @@ async def _call_once(client: Any, mode: ProbeMode, project: str, model: str, reg
 
     try:
         if mode == "count_tokens":
-            await client.messages.count_tokens(model=model, messages=PROBE_MESSAGES)
+            # The SDK's low-level call sends the request ``messages.count_tokens`` sends (the Vertex
+            # client maps the path to count-tokens:rawPredict) without building a typed result nobody
+            # reads: ~15% less CPU per probe. The body names Vertex's documented anthropic_version
+            # instead of the SDK's default (2026-10-21 in anthropic 2.12).
+            await client.post(COUNT_TOKENS_PATH, body={"anthropic_version": VERTEX_ANTHROPIC_VERSION,
+                                                       "model": model, "messages": PROBE_MESSAGES},
+                              cast_to=_raw_response(), options={"headers": ONE_SHOT})
         else:
             await client.messages.create(model=model, max_tokens=1, messages=PROBE_MESSAGES,
-                                         extra_body={"anthropic_version": VERTEX_ANTHROPIC_VERSION})
+                                         extra_body={"anthropic_version": VERTEX_ANTHROPIC_VERSION},
+                                         extra_headers=ONE_SHOT)
     except anthropic.APIStatusError as err:
         body = err.response.content
         verdict = classify(err.status_code, body, project=project, model=model, region=region)
@@ -102,6 +114,13 @@ async def _call_once(client: Any, mode: ProbeMode, project: str, model: str, reg
     return classify(200, None, project=project, model=model, region=region), None
 
 
+def _raw_response() -> Any:
+    """``cast_to`` for an undecoded answer: the SDK's own HTTP library's Response class."""
+    import httpx2
+
+    return httpx2.Response
+
+
 def _pool_class() -> Any:
     """The SDK's aiohttp transport when installed (``anthropic[aiohttp]``: ~30% less CPU per call), else httpx."""
     import anthropic
@@ -111,6 +130,27 @@ def _pool_class() -> Any:
     except ImportError:
         return anthropic.DefaultAsyncHttpxClient
     return anthropic.DefaultAioHttpClient
+
+
+@contextlib.contextmanager
+def quiet_gc() -> Iterator[None]:
+    """No automatic garbage collection while a burst of probes is in flight; it runs again after.
+
+    With the SDKs and Google clients loaded the heap holds ~10^6 objects: a full collection set off
+    by the burst's garbage scans them all (~100 ms, half a round trip) and the younger ones still
+    cost ~10 ms per matrix, all of it delaying requests in flight. A burst's garbage is small (a
+    matrix of 1,000 probes adds a few MB) and is collected as soon as the burst ends.
+    """
+    import gc
+
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class Prober:
@@ -125,21 +165,37 @@ class Prober:
         self.policy = RetryPolicy.from_env()
         self._clients: dict[str, Any] = {}
         self._pools: dict[str, Any] = {}
-        self._tls: Any = None
+        self._tls: dict[bool, Any] = {}
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._total = asyncio.Semaphore(self.limits.total)
 
-    def _client(self, region: str) -> Any:
-        """The region's SDK client, on its host's connection pool (pools share one TLS context)."""
-        import httpx2
+    def _tls_context(self, base_url: str) -> Any:
+        """The TLS context of a pool, made once per prober and shared by every host.
 
-        if self._tls is None:
-            self._tls = httpx2.create_ssl_context()  # ~40 ms of CPU: build it once, not per host
+        For ``https`` the verifying default (its trust store costs ~25 ms of CPU to load). A plain
+        ``http`` target (the emulator, a local gateway) never does TLS, so it gets a context that
+        verifies against an empty trust store: free to make, and failing closed were it ever used.
+        """
+        import ssl
+
+        secure = base_url.startswith("https://")
+        if secure not in self._tls:
+            if secure:
+                import httpx2
+
+                self._tls[secure] = httpx2.create_ssl_context()
+            else:
+                self._tls[secure] = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        return self._tls[secure]
+
+    def _client(self, region: str) -> Any:
+        """The region's SDK client, on its host's connection pool."""
         host = vertex_host(region)
         if host not in self._pools:
             # A pool per host: httpcore scans every pooled connection per request, so one shared
             # pool for a hundred connections costs more CPU than the whole probe.
-            self._pools[host] = _pool_class()(verify=self._tls, timeout=self.limits.timeout)
+            verify = self._tls_context(self.google.claude_base_url(region))
+            self._pools[host] = _pool_class()(verify=verify, timeout=self.limits.timeout)
         if region not in self._clients:
             self._clients[region] = self.google.anthropic_client(region, asynchronous=True, max_retries=0,
                                                                  timeout=self.limits.timeout,
@@ -172,9 +228,14 @@ class Prober:
             await asyncio.sleep(wait)
         return ProbeResult(model, region, verdict, latency if verdict.http_status else None, attempt, time.time())
 
-    async def probe_all(self, pairs: Sequence[tuple[str, str]],
-                        on_result: Callable[[ProbeResult], None] | None = None) -> list[ProbeResult]:
-        """Probe every pair concurrently; results in the order of ``pairs``."""
+    async def dispatch(self, pairs: Sequence[tuple[str, str]],
+                       on_result: Callable[[ProbeResult], None] | None = None) -> list[asyncio.Task[ProbeResult]]:
+        """Start a probe per pair, one per event-loop turn; returns their tasks in the order of ``pairs``.
+
+        One per turn puts each request on the wire as soon as the SDK has built it (~0.7 ms of CPU).
+        Started all at once, every task builds its request before any is sent: the whole matrix then
+        leaves together at the end, comes back together, and its answers queue for the CPU.
+        """
 
         async def one(model: str, region: str) -> ProbeResult:
             result = await self.probe(model, region)
@@ -182,7 +243,22 @@ class Prober:
                 on_result(result)
             return result
 
-        return list(await asyncio.gather(*(one(m, r) for m, r in pairs)))
+        tasks: list[asyncio.Task[ProbeResult]] = []
+        try:
+            for model, region in pairs:
+                tasks.append(asyncio.create_task(one(model, region)))
+                await asyncio.sleep(0)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return tasks
+
+    async def probe_all(self, pairs: Sequence[tuple[str, str]],
+                        on_result: Callable[[ProbeResult], None] | None = None) -> list[ProbeResult]:
+        """Probe every pair concurrently; results in the order of ``pairs``."""
+        return list(await asyncio.gather(*await self.dispatch(pairs, on_result)))
 
     async def aclose(self) -> None:
         """Close the connection pools (the region clients only wrap them)."""
@@ -199,7 +275,8 @@ def probe_pairs(google: GoogleApis, project: str, pairs: Sequence[tuple[str, str
     async def run() -> list[ProbeResult]:
         prober = Prober(google, project, mode, limits)
         try:
-            return await prober.probe_all(pairs, on_result)
+            with quiet_gc():
+                return await prober.probe_all(pairs, on_result)
         finally:
             await prober.aclose()
 

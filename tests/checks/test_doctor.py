@@ -156,7 +156,7 @@ def test_emulated_tokeninfo_answers_like_google(emulator: Start) -> None:
     import requests
 
     emu = emulator(_scenario())
-    base = f"http://{emu._http.server_address[0]}:{emu._http.server_address[1]}"  # type: ignore[union-attr]
+    base = f"http://{emu.address[0]}:{emu.address[1]}"
     info = requests.get(f"{base}/tokeninfo", params={"access_token": "t"}, timeout=5).json()
     assert info["email"] == "alice@example.com" and info["email_verified"] == "true"
     assert info["scope"] == "https://www.googleapis.com/auth/cloud-platform"

@@ -165,8 +165,7 @@ def test_emulator_results_never_answer_for_real_google(audited: Emulator, cfg: P
 
     loaded = config.load(cfg, {}, environ={})
     pairs = [(m, r) for m in loaded.models for r in loaded.regions]
-    assert audited._http is not None
-    host, port = audited._http.server_address[:2]
+    host, port = audited.address
     emulated = GoogleApis(loaded, EmulatorTarget(http=f"http://{host}:{port}", grpc=audited.grpc_target))
     assert len(env.read_audit_cache(emulated, pairs)) == 6
     assert env.read_audit_cache(GoogleApis(loaded), pairs) == {}  # real Google: a different cache scope

@@ -291,7 +291,7 @@ def test_verify_logged_ignores_rows_of_other_requests(emulator: Start, run: Runn
 def test_log_rows_are_served_as_tabledata_list(emulator: Start, run: Runner) -> None:
     emu = emulator(healthy(**_logged()))
     assert run("smoke-test").code == 0
-    base = f"http://{emu._http.server_address[0]}:{emu._http.server_address[1]}"  # type: ignore[union-attr]
+    base = f"http://{emu.address[0]}:{emu.address[1]}"
     url = f"{base}/bigquery/v2/projects/demo-project/datasets/claude_logs/tables/request_response_logging/data"
     page = requests.get(url, timeout=5).json()
     assert page["kind"] == "bigquery#tableDataList" and page["totalRows"] == "1"
@@ -306,7 +306,7 @@ def test_log_rows_are_served_as_tabledata_list(emulator: Start, run: Runner) -> 
 
 def test_emulator_validates_the_request_like_vertex(emulator: Start) -> None:
     emu = emulator(healthy())
-    base = f"http://{emu._http.server_address[0]}:{emu._http.server_address[1]}"  # type: ignore[union-attr]
+    base = f"http://{emu.address[0]}:{emu.address[1]}"
     url = f"{base}/v1/projects/demo-project/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-6:rawPredict"
     message = {"max_tokens": 10, "messages": [{"role": "user", "content": "Hi"}]}
     no_version = requests.post(url, json=message, timeout=5)

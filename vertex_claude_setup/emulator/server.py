@@ -14,7 +14,6 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from . import discovery
@@ -136,13 +135,25 @@ class Emulator:
         self.state = state or State()
         self.faults = Faults(self.state.data)
         self.requests: list[Recorded] = []  # every request, for tests and debugging
-        self._http: ThreadingHTTPServer | None = None
+        self._http: _HttpServer | None = None
         self._stops: list[Callable[[], None]] = []
         self.grpc_port = 0
         self.url = ""  # http://host:port once started
 
     # -- dispatch ----------------------------------------------------------------------------
     def dispatch(self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes) -> Response:
+        """Answer one request, injected latency included (blocking)."""
+        latency, answer = self.accept(method, raw_path, headers, raw_body)
+        if latency:
+            time.sleep(latency)
+        return answer()
+
+    def accept(self, method: str, raw_path: str, headers: dict[str, str],
+               raw_body: bytes) -> tuple[float, Callable[[], Response]]:
+        """Record and route one request: (seconds of injected latency, the work that answers it).
+
+        Split in two so the server waits out the latency without holding a thread per request.
+        """
         parsed = urllib.parse.urlsplit(raw_path)
         path = urllib.parse.unquote(parsed.path)
         host = headers.get("host", "")
@@ -155,29 +166,32 @@ class Emulator:
         try:
             body: Any = json.loads(raw_body) if raw_body.strip() else None
         except ValueError:
-            return _error_response(ApiError("INVALID_ARGUMENT", "Invalid JSON payload received."))
+            return 0.0, lambda: _error_response(ApiError("INVALID_ARGUMENT", "Invalid JSON payload received."))
         found = self._route(method, path)
         if found is None:
-            return _error_response(ApiError("NOT_FOUND", f"The requested URL {path} was not found on this server."))
+            return 0.0, lambda: _error_response(
+                ApiError("NOT_FOUND", f"The requested URL {path} was not found on this server."))
         route_meth, handler, params = found
         req = Request(method, path, query, headers, body, raw_body, params, host, self.state,
                       method_id=route_meth.id if route_meth else "")
         fault = self.faults.match(method, path, host, region_of(req))
-        if fault.latency_s:
-            time.sleep(fault.latency_s)
-        if fault.error is not None:
-            return _error_response(fault.error)
-        try:
-            if route_meth is not None and body is not None:
-                discovery.validate(route_meth.api, route_meth.request_schema, body)
-            result = handler(req)
-        except ApiError as exc:
-            if method in _MUTATING:
+
+        def answer() -> Response:
+            if fault.error is not None:
+                return _error_response(fault.error)
+            try:
+                if route_meth is not None and body is not None:
+                    discovery.validate(route_meth.api, route_meth.request_schema, body)
+                result = handler(req)
+            except ApiError as exc:
+                if method in _MUTATING:
+                    self.state.save()
+                return _error_response(exc)
+            if method in _MUTATING or req.method_id.endswith("operations.get"):
                 self.state.save()
-            return _error_response(exc)
-        if method in _MUTATING or req.method_id.endswith("operations.get"):
-            self.state.save()
-        return result if isinstance(result, Response) else Response(body=result)
+            return result if isinstance(result, Response) else Response(body=result)
+
+        return fault.latency_s, answer
 
     def _route(self, method: str, path: str) -> tuple[discovery.Method | None, Handler, dict[str, str]] | None:
         import re
@@ -198,10 +212,8 @@ class Emulator:
     # -- serving -----------------------------------------------------------------------------
     def start(self, host: str = "127.0.0.1", port: int = 0, grpc_port: int | None = None) -> str:
         """Start serving in background threads; returns the base URL (``http://host:port``)."""
-        self._http = _Server((host, port), _make_handler(self))
-        threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.02}, name="emulator-http",
-                         daemon=True).start()
-        bound = int(self._http.server_address[1])
+        self._http = _HttpServer(self, host, port)
+        bound = self._http.port
         for starter in GRPC_STARTERS:
             # A fixed HTTP port gets gRPC on port + 1 (documented); an ephemeral one gets an ephemeral gRPC port.
             wanted = grpc_port if grpc_port is not None else (bound + 1 if port else 0)
@@ -211,71 +223,104 @@ class Emulator:
         return self.url
 
     @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) the HTTP server listens on."""
+        assert self._http is not None, "emulator not started"
+        return self._http.host, self._http.port
+
+    @property
     def grpc_target(self) -> str:
-        assert self._http is not None
-        host = str(self._http.server_address[0])
-        return f"{host}:{self.grpc_port or self._http.server_address[1] + 1}"
+        host, port = self.address
+        return f"{host}:{self.grpc_port or port + 1}"
 
     def stop(self) -> None:
         for stop in self._stops:
             stop()
         if self._http is not None:
-            self._http.shutdown()
-            self._http.server_close()
+            self._http.close()
         self.state.save()
 
 
-class _Server(ThreadingHTTPServer):
-    """A deep listen backlog: concurrent clients (60+ connections at once) must queue, not be reset."""
+class _HttpServer:
+    """The HTTP side: an asyncio server on its own thread, like Google's frontends indifferent to how
+    many calls are in flight (a thread per connection made a burst of 140 probes queue for ~30 ms).
 
-    request_queue_size = 1024
+    Handlers run on the server's loop (they are quick); injected latency is an ``asyncio.sleep``.
+    """
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hangs up mid-answer is normal (timeouts, cancelled probes): no stderr noise.
+    def __init__(self, emulator: Emulator, host: str, port: int) -> None:
+        import asyncio
 
-        Handler bugs never get here: ``dispatch`` turns them into Google-shaped 500 answers.
-        """
-        return
-    daemon_threads = True
+        self.host = host
+        self._emulator = emulator
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+        self.port = 0
+        self._thread = threading.Thread(target=self._run, args=(host, port), name="emulator-http", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._failure is not None:
+            self._thread.join()
+            raise self._failure
+
+    def _run(self, host: str, port: int) -> None:
+        from aiohttp import web
+
+        loop = self._loop
+        app = web.Application(client_max_size=256 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        try:
+            loop.run_until_complete(runner.setup())
+            # A deep listen backlog: a burst of concurrent clients must queue, not be reset.
+            site = web.TCPSite(runner, host, port, backlog=1024, reuse_address=True)
+            loop.run_until_complete(site.start())
+            self.port = int(runner.addresses[0][1])
+        except BaseException as exc:  # e.g. the port is taken: raised again in the starting thread
+            self._failure = exc
+            loop.run_until_complete(runner.cleanup())
+            loop.close()
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(runner.cleanup())
+            loop.close()
+
+    async def _handle(self, request: Any) -> Any:
+        import asyncio
+
+        from aiohttp import web
+
+        raw = await request.read()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        try:
+            latency, answer = self._emulator.accept(request.method, request.raw_path, headers, raw)
+            if latency:
+                await asyncio.sleep(latency)
+            resp = answer()
+        except Exception as exc:  # a bug in the emulator must not hang the client
+            resp = _error_response(ApiError("INTERNAL", f"emulator error: {type(exc).__name__}: {exc}"))
+        out_headers = {"Content-Type": resp.content_type, **resp.headers}
+        if resp.chunks is None:
+            data = resp.body if isinstance(resp.body, bytes) else json.dumps(resp.body).encode()
+            return web.Response(status=resp.status, body=data, headers=out_headers)
+        stream = web.StreamResponse(status=resp.status, headers=out_headers)
+        stream.enable_chunked_encoding()
+        await stream.prepare(request)
+        for chunk in resp.chunks:
+            await stream.write(chunk)
+        await stream.write_eof()
+        return stream
+
+    def close(self) -> None:
+        if self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
 
 
 def _error_response(exc: ApiError) -> Response:
     return Response(status=exc.http_code, body=exc.body())
-
-
-def _make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
-    class _Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stalls
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-        def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            try:
-                resp = emulator.dispatch(self.command, self.path, headers, raw)
-            except Exception as exc:  # a bug in the emulator must not hang the client
-                resp = _error_response(ApiError("INTERNAL", f"emulator error: {type(exc).__name__}: {exc}"))
-            self.send_response(resp.status)
-            self.send_header("Content-Type", resp.content_type)
-            for key, value in resp.headers.items():
-                self.send_header(key, value)
-            if resp.chunks is not None:
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                for chunk in resp.chunks:
-                    self.wfile.write(b"%X\r\n" % len(chunk) + chunk + b"\r\n")
-                    self.wfile.flush()
-                self.wfile.write(b"0\r\n\r\n")
-                return
-            data = resp.body if isinstance(resp.body, bytes) else json.dumps(resp.body).encode()
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
-
-    return _Handler

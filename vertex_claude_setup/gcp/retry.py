@@ -61,7 +61,9 @@ class Backoff:
     def __init__(self, policy: RetryPolicy, *, rng: random.Random | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.policy = policy
-        self._rng = rng or random.Random()
+        # The module's shared generator unless a seeded one is given: a fresh ``Random()`` per call
+        # reads os.urandom, which a matrix of a thousand probes would pay for nothing.
+        self._uniform = (rng or random).uniform
         self._clock = clock
         self._start = clock()
         self._delay = policy.initial
@@ -69,7 +71,7 @@ class Backoff:
     def next_wait(self, hinted: float | None = None) -> float | None:
         """Seconds to wait before the next attempt, or None when that would pass the deadline."""
         remaining = self.policy.deadline - (self._clock() - self._start)
-        wait = hinted if hinted is not None else self._rng.uniform(0, self._delay)
+        wait = hinted if hinted is not None else self._uniform(0, self._delay)
         if wait >= remaining:
             return None
         self._delay = min(self._delay * self.policy.multiplier, self.policy.maximum)
