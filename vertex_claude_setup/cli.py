@@ -355,6 +355,11 @@ def emulator_serve(host: str, port: int, grpc_port: int | None, serve_scenario: 
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
         raise SetupError(f"cannot listen on {host}:{port}: {reason}",
                          "pick a free port with --port (and --grpc-port), or stop what uses it") from None
+    # A long-running server: set the startup heap (discovery documents, modules) aside from the
+    # collector, or every few thousand requests a full collection stalls all calls in flight.
+    import gc
+
+    gc.freeze()
     click.echo(f"Emulator listening on {url} (gRPC {emu.grpc_target})")
     click.echo(f"  export VERTEX_CLAUDE_EMULATOR_HOST={url.removeprefix('http://')}")
     try:

@@ -121,36 +121,44 @@ def _raw_response() -> Any:
     return httpx2.Response
 
 
-def _pool_class() -> Any:
-    """The SDK's aiohttp transport when installed (``anthropic[aiohttp]``: ~30% less CPU per call), else httpx."""
+def _pool_class() -> tuple[Any, bool]:
+    """The SDK's aiohttp transport when installed (``anthropic[aiohttp]``: ~30% less CPU per call),
+    else its httpx one; and whether one pool may serve every host."""
     import anthropic
 
     try:
         import aiohttp  # noqa: F401
     except ImportError:
-        return anthropic.DefaultAsyncHttpxClient
-    return anthropic.DefaultAioHttpClient
+        return anthropic.DefaultAsyncHttpxClient, False
+    return anthropic.DefaultAioHttpClient, True
 
 
 @contextlib.contextmanager
 def quiet_gc() -> Iterator[None]:
-    """No automatic garbage collection while a burst of probes is in flight; it runs again after.
+    """No automatic garbage collection while a burst of probes is in flight.
 
-    With the SDKs and Google clients loaded the heap holds ~10^6 objects: a full collection set off
-    by the burst's garbage scans them all (~100 ms, half a round trip) and the younger ones still
-    cost ~10 ms per matrix, all of it delaying requests in flight. A burst's garbage is small (a
-    matrix of 1,000 probes adds a few MB) and is collected as soon as the burst ends.
+    With the SDKs and Google clients loaded the heap holds ~10^6 objects: a collection set off by the
+    burst's garbage scans them (a full one ~100 ms, half a round trip; a young one that meets freshly
+    imported modules ~60 ms) while every request waits. So collection pauses for the burst (its garbage
+    is a few MB even for 1,000 probes) and what existed before it goes through ``gc.freeze``: on
+    ``gc.unfreeze`` it lands in the oldest generation, out of reach of the young collections after.
+    A caller that paused or froze collection itself is left as it was.
     """
     import gc
 
     if not gc.isenabled():
         yield
         return
+    freeze = not gc.get_freeze_count()
+    if freeze:
+        gc.freeze()
     gc.disable()
     try:
         yield
     finally:
         gc.enable()
+        if freeze:
+            gc.unfreeze()
 
 
 class Prober:
@@ -169,8 +177,8 @@ class Prober:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._total = asyncio.Semaphore(self.limits.total)
 
-    def _tls_context(self, base_url: str) -> Any:
-        """The TLS context of a pool, made once per prober and shared by every host.
+    def _tls_context(self, secure: bool) -> Any:
+        """The TLS context of the pools, made once per prober.
 
         For ``https`` the verifying default (its trust store costs ~25 ms of CPU to load). A plain
         ``http`` target (the emulator, a local gateway) never does TLS, so it gets a context that
@@ -178,7 +186,6 @@ class Prober:
         """
         import ssl
 
-        secure = base_url.startswith("https://")
         if secure not in self._tls:
             if secure:
                 import httpx2
@@ -189,17 +196,18 @@ class Prober:
         return self._tls[secure]
 
     def _client(self, region: str) -> Any:
-        """The region's SDK client, on its host's connection pool."""
-        host = vertex_host(region)
-        if host not in self._pools:
-            # A pool per host: httpcore scans every pooled connection per request, so one shared
-            # pool for a hundred connections costs more CPU than the whole probe.
-            verify = self._tls_context(self.google.claude_base_url(region))
-            self._pools[host] = _pool_class()(verify=verify, timeout=self.limits.timeout)
+        """The region's SDK client, on a shared connection pool."""
         if region not in self._clients:
+            secure = self.google.claude_base_url(region).startswith("https://")
+            pool_class, shared = _pool_class()
+            # aiohttp keys its connections by host, so one pool serves every host (each pool costs
+            # ~0.3 ms to start). httpcore scans every pooled connection per request: a pool per host.
+            key = str(secure) if shared else vertex_host(region)
+            if key not in self._pools:
+                self._pools[key] = pool_class(verify=self._tls_context(secure), timeout=self.limits.timeout)
             self._clients[region] = self.google.anthropic_client(region, asynchronous=True, max_retries=0,
                                                                  timeout=self.limits.timeout,
-                                                                 http_client=self._pools[host])
+                                                                 http_client=self._pools[key])
         return self._clients[region]
 
     def _host_gate(self, region: str) -> asyncio.Semaphore:
