@@ -2,7 +2,7 @@
 
 Library first: ``run_audit`` returns an ``Audit`` that the CLI renders (table, JSON, CSV, Markdown,
 HTML) and that ``plan`` turns into findings. The JSON form (``Audit.to_json``) is a stable,
-versioned schema: see ``docs-issue-4.md``.
+versioned schema: see the README, "JSON report".
 """
 
 from __future__ import annotations

@@ -270,7 +270,8 @@ class _HttpServer:
         loop = self._loop
         app = web.Application(client_max_size=256 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # In-flight calls (a fault may hold one for seconds) get a second to finish when it stops.
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         try:
             loop.run_until_complete(runner.setup())
             # A deep listen backlog: a burst of concurrent clients must queue, not be reset.
