@@ -265,9 +265,12 @@ class _HttpServer:
             raise self._failure
 
     def _run(self, host: str, port: int) -> None:
+        import asyncio
+
         from aiohttp import web
 
         loop = self._loop
+        asyncio.set_event_loop(loop)
         app = web.Application(client_max_size=256 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         # In-flight calls (a fault may hold one for seconds) get a second to finish when it stops.
@@ -289,6 +292,7 @@ class _HttpServer:
             loop.run_forever()
         finally:
             loop.run_until_complete(runner.cleanup())
+            loop.run_until_complete(_cancel_the_rest())
             loop.close()
 
     async def _handle(self, request: Any) -> Any:
@@ -321,6 +325,16 @@ class _HttpServer:
         if self._loop.is_running():
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+
+
+async def _cancel_the_rest() -> None:
+    """Cancel the calls still waiting out an injected latency past the shutdown grace, and let them end."""
+    import asyncio
+
+    rest = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in rest:
+        task.cancel()
+    await asyncio.gather(*rest, return_exceptions=True)
 
 
 def _error_response(exc: ApiError) -> Response:
