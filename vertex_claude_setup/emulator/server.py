@@ -322,7 +322,8 @@ class _HttpServer:
         return stream
 
     def close(self) -> None:
-        if self._loop.is_running():
+        # Queued even if the loop has not reached run_forever yet: it then stops on its first turn.
+        if not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
 
