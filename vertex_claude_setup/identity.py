@@ -7,12 +7,15 @@ For ``doctor``. The principal's email comes from the credentials themselves wher
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from .gcp.session import GoogleApis
+from .gcp.session import SCOPES, GoogleApis
 
+EXTERNAL_FIX = ("check the credential configuration file (audience, token_url, credential_source) and that "
+                "sts.googleapis.com is reachable; `gcloud auth application-default login` replaces it")
 LOGIN_FIX = ("run `gcloud auth application-default login` (or set GOOGLE_APPLICATION_CREDENTIALS to a "
              "credentials file)")
 
@@ -41,17 +44,42 @@ class Identity:
                 "error": self.error or None, "fix": self.hint or None, "warnings": self.warnings}
 
 
-def _adc_source() -> str:
-    """Where ``google.auth.default`` looks first: the env var, gcloud's well-known file, or the metadata server."""
+def _adc_source() -> tuple[str, str]:
+    """Where ``google.auth.default`` looks first: the env var, gcloud's well-known file, or the metadata
+    server; as (what doctor prints, the credentials file or "")."""
     env = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
     if env:
-        return f"GOOGLE_APPLICATION_CREDENTIALS={env}"
+        return f"GOOGLE_APPLICATION_CREDENTIALS={env}", env
     from google.auth import _cloud_sdk
 
     path = _cloud_sdk.get_application_default_credentials_path()
     if os.path.exists(path):
-        return f"gcloud application-default credentials ({path})"
-    return "the metadata server (Compute Engine, Cloud Run, GKE…)"
+        return f"gcloud application-default credentials ({path})", path
+    return "the metadata server (Compute Engine, Cloud Run, GKE…)", ""
+
+
+def _auth_failure(exc: Exception) -> str:
+    """google-auth's error in one line (its messages name endpoints, never a token)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _external_account_offline(path: str) -> Any:
+    """The external-account credentials in ``path``, built as ``google.auth.default`` builds them but
+    without the token exchange it then makes to find their project (None for any other type)."""
+    import json
+
+    from google.auth import aws, identity_pool, pluggable
+
+    with open(path, encoding="utf-8") as handle:
+        info = json.load(handle)
+    if not isinstance(info, dict) or info.get("type") != "external_account":
+        return None
+    if info.get("subject_token_type") == "urn:ietf:params:aws:token-type:aws4_request":
+        return aws.Credentials.from_info(info, scopes=SCOPES)
+    if (info.get("credential_source") or {}).get("executable") is not None:
+        return pluggable.Credentials.from_info(info, scopes=SCOPES)
+    return identity_pool.Credentials.from_info(info, scopes=SCOPES)
 
 
 def _describe(creds: Any) -> tuple[str, str, list[str]]:
@@ -119,15 +147,26 @@ def discover(apis: GoogleApis) -> Identity:
     import google.auth
     from google.auth import exceptions as auth_exceptions
 
-    ident = Identity(source=_adc_source())
+    source, path = _adc_source()
+    ident = Identity(source=source)
     try:
-        adc, _project = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
+        adc, _project = google.auth.default(scopes=SCOPES)
     except auth_exceptions.DefaultCredentialsError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "not found"
         ident.error = f"no Application Default Credentials: {first}"
         ident.hint = LOGIN_FIX
-        if ident.source.startswith("the metadata server"):  # the last place ADC looked, and it was not there
+        if not path:  # the metadata server was the last place ADC looked, and it was not there
             ident.source = "none found (no GOOGLE_APPLICATION_CREDENTIALS, no gcloud ADC file, no metadata server)"
+        return ident
+    except auth_exceptions.GoogleAuthError as exc:
+        # For external accounts google.auth.default trades the credentials for a token to find their
+        # project; when that fails, the file is still described and the failure reported as what it is.
+        ident.error = f"the credentials from {source} could not mint a token: {_auth_failure(exc)}"
+        ident.hint = EXTERNAL_FIX
+        with contextlib.suppress(ValueError, OSError, auth_exceptions.GoogleAuthError):
+            external = _external_account_offline(path) if path else None
+            if external is not None:
+                ident.kind, ident.principal, ident.chain = _describe(external)
         return ident
     ident.kind, ident.principal, ident.chain = _describe(adc)
     ident.quota_project = config.quota_project or str(getattr(adc, "quota_project_id", None) or "")

@@ -113,6 +113,10 @@ class GoogleApis:
             raise SetupError("no Google credentials found (Application Default Credentials)",
                              "run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS "
                              "to a key file, or use --emulator") from None
+        except auth_exceptions.GoogleAuthError as exc:
+            # External-account (workload identity federation) ADC is traded for a token while it loads.
+            raise SetupError(f"the Application Default Credentials could not mint a token: {type(exc).__name__}",
+                             "run `vertex-claude-setup doctor` to see which credentials and why") from None
         if self.config.impersonate_service_account:
             from google.auth import impersonated_credentials
 
