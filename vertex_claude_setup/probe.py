@@ -103,7 +103,9 @@ async def _call_once(client: Any, mode: ProbeMode, project: str, model: str, reg
                                          extra_body={"anthropic_version": VERTEX_ANTHROPIC_VERSION},
                                          extra_headers=ONE_SHOT)
     except anthropic.APIStatusError as err:
-        body = err.response.content
+        # The SDK has decoded the body already (JSON value, else its text; read as smoke.py does):
+        # classify and the RetryInfo lookup reuse it instead of each parsing the bytes again.
+        body = err.body if err.body is not None else err.response.text
         verdict = classify(err.status_code, body, project=project, model=model, region=region)
         return verdict, retry_delay_from(parse_error_body(body).get("details"))
     except anthropic.APITimeoutError:
