@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .availability import Availability, Verdict, classify, parse_error_body
 from .gcp.retry import Backoff, RetryPolicy, retry_delay_from
-from .gcp.session import vertex_host
+from .gcp.session import VERTEX_ANTHROPIC_VERSION, vertex_host
 
 if TYPE_CHECKING:
     from .gcp.session import GoogleApis
 
 ProbeMode = Literal["count_tokens", "generate"]
 PROBE_MODES: tuple[ProbeMode, ...] = ("count_tokens", "generate")
-VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
 PROBE_MESSAGES = [{"role": "user", "content": "ping"}]
 COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
 # A probe's connection carries one request: closing it with its answer spreads the teardown over

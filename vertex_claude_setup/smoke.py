@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from .availability import Availability, Verdict, classify
 from .errors import SetupError
+from .gcp.session import VERTEX_ANTHROPIC_VERSION
 
 if TYPE_CHECKING:
     from .config import Config
     from .gcp.logrows import LogCheck, Table
     from .gcp.session import GoogleApis
-
-ANTHROPIC_VERSION = "vertex-2023-10-16"
 
 
 @dataclass
@@ -77,7 +76,7 @@ def _params(config: Config, model: str) -> dict[str, Any]:
     """The seed's request, verbatim (``anthropic_version`` is sent explicitly, as in the seed)."""
     return {"model": model, "max_tokens": config.smoke_test.max_tokens,
             "messages": [{"role": "user", "content": config.smoke_test.prompt}],
-            "extra_body": {"anthropic_version": ANTHROPIC_VERSION}}
+            "extra_body": {"anthropic_version": VERTEX_ANTHROPIC_VERSION}}
 
 
 def _fill(result: SmokeResult, message: Any) -> None:

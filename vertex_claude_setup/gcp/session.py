@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 EMULATOR_TOKEN = "emulator-token"  # never a real token; the emulator accepts any bearer
+# The anthropic_version Vertex AI documents for Claude request bodies; the SDK's own default differs.
+VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
 
 
 @dataclass(frozen=True)
