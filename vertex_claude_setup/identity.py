@@ -58,9 +58,14 @@ def _adc_source() -> tuple[str, str]:
     return "the metadata server (Compute Engine, Cloud Run, GKE…)", ""
 
 
+def _first_line(exc: Exception, default: str = "") -> str:
+    """google-auth's message in one line (its messages name files and endpoints, never a token)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else default
+
+
 def _auth_failure(exc: Exception) -> str:
-    """google-auth's error in one line (its messages name endpoints, never a token)."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = _first_line(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
@@ -152,8 +157,7 @@ def discover(apis: GoogleApis) -> Identity:
     try:
         adc, _project = google.auth.default(scopes=SCOPES)
     except auth_exceptions.DefaultCredentialsError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "not found"
-        ident.error = f"no Application Default Credentials: {first}"
+        ident.error = f"no Application Default Credentials: {_first_line(exc, 'not found')}"
         ident.hint = LOGIN_FIX
         if not path:  # the metadata server was the last place ADC looked, and it was not there
             ident.source = "none found (no GOOGLE_APPLICATION_CREDENTIALS, no gcloud ADC file, no metadata server)"
