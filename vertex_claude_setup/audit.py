@@ -212,8 +212,7 @@ def run_audit(
     async def main() -> tuple[list[ProbeResult], QuotaReport]:
         quota_task: asyncio.Future[QuotaReport] | None = None
         try:
-            prober = Prober(google, project, mode, limits)
-            try:
+            async with Prober(google, project, mode, limits) as prober:
                 with quiet_gc():
                     probes = await prober.dispatch(missing, on_result)
                     if read_quotas:
@@ -223,8 +222,6 @@ def run_audit(
 
                         quota_task = asyncio.ensure_future(asyncio.to_thread(read_claude_quotas, google, project))
                     fresh = list(await asyncio.gather(*probes))
-            finally:
-                await prober.aclose()
             report = (await quota_task if quota_task is not None
                       else cached_quotas or QuotaReport(False, reason="not read (--no-quotas)"))
         finally:

@@ -275,6 +275,12 @@ class Prober:
         await asyncio.gather(*(pool.aclose() for pool in self._pools.values()))
         self._pools.clear()
 
+    async def __aenter__(self) -> Prober:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
 
 def probe_pairs(google: GoogleApis, project: str, pairs: Sequence[tuple[str, str]], *,
                 mode: ProbeMode = "count_tokens", limits: Limits | None = None,
@@ -282,11 +288,8 @@ def probe_pairs(google: GoogleApis, project: str, pairs: Sequence[tuple[str, str
     """Synchronous entry point: probe ``pairs`` in a fresh event loop."""
 
     async def run() -> list[ProbeResult]:
-        prober = Prober(google, project, mode, limits)
-        try:
+        async with Prober(google, project, mode, limits) as prober:
             with quiet_gc():
                 return await prober.probe_all(pairs, on_result)
-        finally:
-            await prober.aclose()
 
     return asyncio.run(run())

@@ -38,14 +38,11 @@ def rank_regions(google: GoogleApis, project: str, model: str, regions: Sequence
     """Probe ``model`` in every location (fresh, concurrently); re-probe available ones for a latency median."""
 
     async def main() -> tuple[list[ProbeResult], dict[str, list[float]]]:
-        prober = Prober(google, project, mode, limits)
-        try:
+        async with Prober(google, project, mode, limits) as prober:
             first = await prober.probe_all([(model, r) for r in regions])
             extra = [(model, r.region) for r in first if r.availability is Availability.AVAILABLE
                      for _ in range(max(0, samples - 1))]
             more = await prober.probe_all(extra) if extra else []
-        finally:
-            await prober.aclose()
         latencies: dict[str, list[float]] = {}
         for result in [*first, *more]:
             if result.availability is Availability.AVAILABLE and result.latency_ms is not None:
