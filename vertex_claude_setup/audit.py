@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import catalog
 from .availability import Availability
-from .gcp.quotas import QuotaReport
+from .gcp.quotas import QuotaReport, quotas_read_meanwhile
 from .probe import Limits, ProbeMode, Prober, ProbeResult, quiet_gc
 
 if TYPE_CHECKING:
@@ -210,27 +210,16 @@ def run_audit(
         _ = google.credentials
 
     async def main() -> tuple[list[ProbeResult], QuotaReport]:
-        quota_task: asyncio.Future[QuotaReport] | None = None
-        try:
-            async with Prober(google, project, mode, limits) as prober:
-                with quiet_gc():
-                    probes = await prober.dispatch(missing, on_result)
-                    if read_quotas:
-                        # Read once every probe is on the wire: the read then runs while they are in
-                        # flight instead of competing with the SDK for the CPU while they are built.
-                        from .gcp.quotas import read_claude_quotas
-
-                        quota_task = asyncio.ensure_future(asyncio.to_thread(read_claude_quotas, google, project))
-                    fresh = list(await asyncio.gather(*probes))
-            report = (await quota_task if quota_task is not None
-                      else cached_quotas or QuotaReport(False, reason="not read (--no-quotas)"))
-        finally:
-            if quota_task is not None and not quota_task.done():
-                quota_task.cancel()
-            if quota_task is not None:
-                # Retrieve the outcome on every path, so no "exception was never retrieved" at exit.
-                await asyncio.gather(quota_task, return_exceptions=True)
-        return fresh, report
+        async with Prober(google, project, mode, limits) as prober:
+            with quiet_gc():
+                probes = await prober.dispatch(missing, on_result)
+                if not read_quotas:
+                    report = cached_quotas or QuotaReport(False, reason="not read (--no-quotas)")
+                    return list(await asyncio.gather(*probes)), report
+                # Read once every probe is on the wire: the read then runs while they are in flight
+                # instead of competing with the SDK for the CPU while they are built.
+                async with quotas_read_meanwhile(google, project) as quota_read:
+                    return list(await asyncio.gather(*probes)), await quota_read
 
     fresh, report = asyncio.run(main())
     if cache is not None:

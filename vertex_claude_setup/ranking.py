@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from . import catalog
 from .availability import Availability
+from .gcp.quotas import QuotaReport, quotas_read_meanwhile
 from .probe import Limits, ProbeMode, Prober, ProbeResult
 
 if TYPE_CHECKING:
-    from .gcp.quotas import QuotaReport
     from .gcp.session import GoogleApis
 
 # A quota-exhausted location is reachable (a quota request away): rank it right after the available ones.
@@ -32,28 +32,39 @@ class Ranked:
     quota_rpm: int | None
 
 
-def rank_regions(google: GoogleApis, project: str, model: str, regions: Sequence[str], *, samples: int = 3,
-                 mode: ProbeMode = "count_tokens", limits: Limits | None = None,
-                 quotas: QuotaReport | None = None) -> list[Ranked]:
-    """Probe ``model`` in every location (fresh, concurrently); re-probe available ones for a latency median."""
+@dataclass(frozen=True)
+class Ranking:
+    """The locations best first, and the quota report they were ranked with."""
 
-    async def main() -> tuple[list[ProbeResult], dict[str, list[float]]]:
-        async with Prober(google, project, mode, limits) as prober:
+    locations: list[Ranked]
+    quotas: QuotaReport
+
+
+def rank_regions(google: GoogleApis, project: str, model: str, regions: Sequence[str], *, samples: int = 3,
+                 mode: ProbeMode = "count_tokens", limits: Limits | None = None) -> Ranking:
+    """Probe ``model`` in every location (fresh, concurrently) while reading the quotas; re-probe the
+    available ones for a latency median."""
+
+    async def main() -> tuple[list[ProbeResult], dict[str, list[float]], QuotaReport]:
+        async with quotas_read_meanwhile(google, project) as quota_read, \
+                Prober(google, project, mode, limits) as prober:
             first = await prober.probe_all([(model, r) for r in regions])
             extra = [(model, r.region) for r in first if r.availability is Availability.AVAILABLE
                      for _ in range(max(0, samples - 1))]
             more = await prober.probe_all(extra) if extra else []
+            quotas = await quota_read
         latencies: dict[str, list[float]] = {}
         for result in [*first, *more]:
             if result.availability is Availability.AVAILABLE and result.latency_ms is not None:
                 latencies.setdefault(result.region, []).append(result.latency_ms)
-        return first, latencies
+        return first, latencies, quotas
 
-    first, latencies = asyncio.run(main())
+    first, latencies, quotas = asyncio.run(main())
     info = catalog.models().get(model)
     ranked = [Ranked(r.region, r, statistics.median(latencies[r.region]) if r.region in latencies else None,
-                     quotas.limit(info.quota_base_model, r.region) if quotas and info and quotas.readable else None)
+                     quotas.limit(info.quota_base_model, r.region) if info and quotas.readable else None)
               for r in first]
     # Available first; among them a zero quota last, then lowest latency; the rest by class.
-    return sorted(ranked, key=lambda x: (_ORDER[x.result.availability], x.quota_rpm == 0,
-                                         x.latency_ms if x.latency_ms is not None else float("inf"), x.region))
+    return Ranking(sorted(ranked, key=lambda x: (_ORDER[x.result.availability], x.quota_rpm == 0,
+                                                 x.latency_ms if x.latency_ms is not None else float("inf"),
+                                                 x.region)), quotas)

@@ -191,7 +191,6 @@ def regions_best(ctx: click.Context, model: str, regions_opt: str | None, sample
     from .. import catalog
     from ..audit import DESCRIPTIONS, SYMBOLS
     from ..availability import Availability
-    from ..gcp.quotas import read_claude_quotas
     from ..ranking import rank_regions
     from ..runtime import open_runtime
 
@@ -202,9 +201,9 @@ def regions_best(ctx: click.Context, model: str, regions_opt: str | None, sample
     _check_regions(regions, "--regions")
     regions = regions or catalog.claude_regions()
     with open_runtime(options(ctx)) as rt:
-        quotas = read_claude_quotas(rt.google, rt.config.project)
-        ranked = rank_regions(rt.google, rt.config.project, model, regions, samples=samples,
-                              mode=_PROBES[probe_name], quotas=quotas)  # type: ignore[arg-type]
+        ranking = rank_regions(rt.google, rt.config.project, model, regions, samples=samples,
+                               mode=_PROBES[probe_name])  # type: ignore[arg-type]
+    ranked, quotas = ranking.locations, ranking.quotas
     available = [r for r in ranked if r.result.availability is Availability.AVAILABLE]
     if as_json:
         click.echo(json.dumps({"schema_version": 1, "project": rt.config.project, "model": model, "ranking": [

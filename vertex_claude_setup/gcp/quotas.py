@@ -7,7 +7,10 @@ Google renames. A caller who may not read quotas gets a report saying so, never 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,3 +143,19 @@ def read_claude_quotas(google: GoogleApis, project: str) -> QuotaReport:
         return QuotaReport(False, reason=f"could not reach the Cloud Quotas API: {type(exc).__name__}: {exc}",
                            hint="check network access to cloudquotas.googleapis.com ([endpoints] cloudquotas)")
     return QuotaReport(True, parse_quota_infos(infos))
+
+
+@contextlib.asynccontextmanager
+async def quotas_read_meanwhile(google: GoogleApis, project: str) -> AsyncIterator[asyncio.Future[QuotaReport]]:
+    """Read the Claude quotas in a worker thread while the caller's probes are in flight.
+
+    The read is one more round trip; overlapped with the probes it costs none. Its outcome is
+    retrieved on every path, so no "exception was never retrieved" at exit.
+    """
+    _ = google.credentials  # loaded here, once, not raced for by the worker and the probes
+    task = asyncio.ensure_future(asyncio.to_thread(read_claude_quotas, google, project))
+    try:
+        yield task
+    finally:
+        task.cancel()  # a no-op once it is done
+        await asyncio.gather(task, return_exceptions=True)
