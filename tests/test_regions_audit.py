@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -314,3 +315,51 @@ def test_only_lasting_facts_are_cached(monkeypatch: pytest.MonkeyPatch, capsys: 
     stored = json.loads(Path(".vertex-claude/audit-cache.json").read_text(encoding="utf-8"))
     entries = next(iter(stored["scopes"].values()))["probes"]["count_tokens"]
     assert {e["class"] for e in entries.values()} == {"AVAILABLE", "NOT_SERVABLE_IN_REGION"}
+
+
+def _location(path: str) -> str:
+    return path.split("/locations/", 1)[1].split("/", 1)[0]
+
+
+def test_next_audit_sends_the_slowest_locations_first(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Each audit stores every location's round trip; the next one probes the slowest locations first."""
+    scenario = {**MIXED, "region_latency_ms": {"asia-east1": 150, "europe-west1": 60, "*": 0}}
+    args = ["--project", PROJECT, "regions", "audit", "--models", "claude-sonnet-4-5@20250929,claude-opus-4-6",
+            "--regions", "us-central1,europe-west1,asia-east1", "--refresh"]
+    with emulator(monkeypatch, scenario) as emu:
+        run(capsys, *args)
+        stored = json.loads(Path(".vertex-claude/audit-cache.json").read_text(encoding="utf-8"))
+        hints = {region: entry["ms"] for region, entry in next(iter(stored["scopes"].values()))["latency_ms"].items()}
+        assert hints["asia-east1"] >= 150 and 60 <= hints["europe-west1"] < 150 and hints["us-central1"] < 60
+        run(capsys, *args)  # --refresh re-probes every pair, still in the hinted order
+        second = [_location(p) for p in claude_requests(emu)[6:]]
+    assert len(second) == 6
+    where = {region: [i for i, r in enumerate(second) if r == region] for region in set(second)}
+    assert max(where["asia-east1"]) < min(where["us-central1"])
+    assert sum(where["asia-east1"]) < sum(where["europe-west1"]) < sum(where["us-central1"])
+
+
+def test_latency_hints_order_ties_and_expiry(tmp_path: Path) -> None:
+    from vertex_claude_setup.auditcache import AuditCache
+    from vertex_claude_setup.probe import slowest_first
+
+    pairs = [(m, r) for m in ("a", "b") for r in ("us-east5", "asia-east1", "europe-west1", "me-west1")]
+    # asia first; europe and us-east5 (2 ms apart: a tie) keep their model-major order; no hint = maybe far = first.
+    assert slowest_first(pairs, {"us-east5": 31.0, "asia-east1": 180.0, "europe-west1": 33.0}) == [
+        ("a", "me-west1"), ("b", "me-west1"), ("a", "asia-east1"), ("b", "asia-east1"),
+        ("a", "us-east5"), ("a", "europe-west1"), ("b", "us-east5"), ("b", "europe-west1")]
+    assert slowest_first(pairs, {}) == pairs
+
+    cache_file = tmp_path / "audit-cache.json"
+    cache = AuditCache(cache_file, "emulator", "p")
+    cache.put("count_tokens", [])
+    assert cache.latency_hints() == {}
+    stored = json.loads(cache_file.read_text(encoding="utf-8"))
+    stored["scopes"]["emulator|p"]["latency_ms"] = {
+        "asia-east1": {"ms": 180.0, "at": 0.0},  # older than a week: ignored
+        "us-east5": {"ms": 31.0, "at": time.time()},
+        "europe-west1": {"ms": "garbled"},  # a damaged entry is skipped, not fatal
+    }
+    cache_file.write_text(json.dumps(stored), encoding="utf-8")
+    assert cache.latency_hints() == {"us-east5": 31.0}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from . import catalog
 from .availability import Availability
 from .gcp.quotas import QuotaReport, quotas_read_meanwhile
-from .probe import Limits, ProbeMode, Prober, ProbeResult, quiet_gc
+from .probe import Limits, ProbeMode, Prober, ProbeResult, quiet_gc, slowest_first
 
 if TYPE_CHECKING:
     from .auditcache import AuditCache
@@ -199,6 +199,8 @@ def run_audit(
     pairs = [(m, r) for m in models for r in regions]
     known = cache.get(mode, pairs) if cache is not None and not refresh else {}
     missing = [p for p in pairs if p not in known]
+    if cache is not None:
+        missing = slowest_first(missing, cache.latency_hints())
     cached_quotas = cache.get_quotas() if cache is not None and not refresh else None
     if on_result is not None:
         for result in known.values():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import threading
 import time
 from pathlib import Path
@@ -25,6 +26,8 @@ from .probe import ProbeMode, ProbeResult
 CACHE_FILE = "audit-cache.json"
 SCHEMA_VERSION = 1
 DEFAULT_TTL_S = 15 * 60
+# Round trips per location only order the next audit's probes (never reported): a week-old one still helps.
+LATENCY_HINT_TTL_S = 7 * 24 * 3600
 CACHEABLE = frozenset({Availability.AVAILABLE, Availability.NOT_SERVABLE_IN_REGION,
                        Availability.NOT_FOUND_OR_NO_ACCESS})
 
@@ -85,8 +88,22 @@ class AuditCache:
                 return None
         return None
 
+    def latency_hints(self) -> dict[str, float]:
+        """Median round trip (ms) per location from recent audits, to send the slowest probes first."""
+        raw = self._load()["scopes"].get(self.scope, {}).get("latency_ms", {})
+        now = time.time()
+        hints: dict[str, float] = {}
+        for region, entry in raw.items():
+            try:
+                if now - float(entry["at"]) < LATENCY_HINT_TTL_S:
+                    hints[region] = float(entry["ms"])
+            except (KeyError, TypeError, ValueError):
+                continue
+        return hints
+
     def put(self, mode: ProbeMode, results: list[ProbeResult], quotas: QuotaReport | None = None) -> None:
-        """Store fresh ``CACHEABLE`` results (and a readable quota report); drop expired and fixable entries."""
+        """Store fresh ``CACHEABLE`` results, each location's round trip (any answer measures it) and a
+        readable quota report; drop expired and fixable entries."""
         with self._lock:
             data = self._load()
             scope = data["scopes"].setdefault(self.scope, {})
@@ -102,6 +119,13 @@ class AuditCache:
                     entries.pop(key, None)  # a fresh answer replaces an older cached fact
                     continue
                 entries[key] = {**result.to_json(), "cached": False}
+            measured: dict[str, list[float]] = {}
+            for result in results:
+                if not result.cached and result.latency_ms is not None:
+                    measured.setdefault(result.region, []).append(result.latency_ms)
+            latencies = scope.setdefault("latency_ms", {})
+            for region, samples in measured.items():
+                latencies[region] = {"ms": round(statistics.median(samples), 1), "at": now}
             if quotas is not None and quotas.readable:
                 scope["quotas"] = {"read_at": now, "report": quotas.to_json()}
             self.path.parent.mkdir(parents=True, exist_ok=True)
