@@ -4,7 +4,8 @@ Where a model is served changes rarely; re-probing a 10 × 14 matrix on every co
 Only those facts are cached (``CACHEABLE``: available, not served here, not found). Every class a
 user fixes in a minute (enable the API, billing, IAM, Model Garden terms, data sharing, a quota)
 or that is transient (``ERROR``) is probed again each time, so the next audit shows the fix.
-``--refresh`` bypasses the cache (and rewrites it).
+``--refresh`` bypasses the cache (and rewrites it). Each location's last median round trip is kept
+for a week as a hint, only to send the next audit's slowest probes first.
 Entries are keyed by target (real Google, an endpoint override, or the emulator), project and
 probe mode, so emulator results never answer for real Google.
 """
@@ -90,7 +91,9 @@ class AuditCache:
 
     def latency_hints(self) -> dict[str, float]:
         """Median round trip (ms) per location from recent audits, to send the slowest probes first."""
-        raw = self._load()["scopes"].get(self.scope, {}).get("latency_ms", {})
+        raw = self._load()["scopes"].get(self.scope, {}).get("latency_ms")
+        if not isinstance(raw, dict):
+            return {}
         now = time.time()
         hints: dict[str, float] = {}
         for region, entry in raw.items():
