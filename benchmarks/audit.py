@@ -84,7 +84,8 @@ def _start_emulator(tmp: Path, latency_ms: dict[str, int]) -> tuple[subprocess.P
 
 
 def main() -> None:
-    from vertex_claude_setup import audit, config
+    from vertex_claude_setup import config
+    from vertex_claude_setup.availability import audit
     from vertex_claude_setup.gcp.session import EmulatorTarget, GoogleApis
 
     pairs = [(m, r) for m in MODELS for r in LOCATIONS]
@@ -149,8 +150,9 @@ def main() -> None:
 
 def _latency_hints(tmp: Path) -> tuple[float, float, float]:
     """(audit with an empty cache, the next audit with its latency hints, the slowest location's round trip)."""
-    from vertex_claude_setup import audit, config
-    from vertex_claude_setup.auditcache import AuditCache
+    from vertex_claude_setup import config
+    from vertex_claude_setup.availability import audit
+    from vertex_claude_setup.availability.cache import AuditCache
     from vertex_claude_setup.gcp.session import EmulatorTarget, GoogleApis
 
     proc, url = _start_emulator(tmp, SPREAD_MS)

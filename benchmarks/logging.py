@@ -49,8 +49,9 @@ def main() -> None:
     import google.cloud.service_usage_v1
 
     from vertex_claude_setup import config as config_mod
-    from vertex_claude_setup import engine
     from vertex_claude_setup.emulator import Emulator, State
+    from vertex_claude_setup.engine import runner
+    from vertex_claude_setup.engine.model import Context
     from vertex_claude_setup.gcp.session import EmulatorTarget, GoogleApis
     from vertex_claude_setup.steps import all_steps
 
@@ -66,12 +67,12 @@ def main() -> None:
                             .replace("'", '"'), encoding="utf-8")
             cfg = config_mod.load(path, environ={})
             google = GoogleApis(cfg, EmulatorTarget(http=url, grpc=emu.grpc_target))
-            ctx = engine.Context(cfg, google)
+            ctx = Context(cfg, google)
             steps = all_steps(cfg)
             start = time.perf_counter()
-            plan = engine.plan_steps(ctx, steps, cfg.project)
+            plan = runner.plan_steps(ctx, steps, cfg.project)
             planned = time.perf_counter()
-            outcomes = engine.apply_plan(ctx, steps, plan)
+            outcomes = runner.apply_plan(ctx, steps, plan)
             done = time.perf_counter()
     finally:
         emu.stop()

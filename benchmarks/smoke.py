@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from vertex_claude_setup import cli
+from vertex_claude_setup.cli import main as cli
 from vertex_claude_setup.emulator import Emulator, State
 
 MODELS = ["claude-opus-4-6", "claude-sonnet-4-6", "claude-opus-4-5@20251101", "claude-sonnet-4-5@20250929",

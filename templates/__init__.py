@@ -1,1 +1,1 @@
-"""Starter files shipped with the package (see vertex_claude_setup.templating)."""
+"""Starter files shipped with the package (see vertex_claude_setup.cli.templating)."""

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from vertex_claude_setup import cli, config
+from vertex_claude_setup import config
+from vertex_claude_setup.cli import main as cli
 from vertex_claude_setup.emulator import Emulator, State
 from vertex_claude_setup.gcp.session import EmulatorTarget, GoogleApis
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from vertex_claude_setup.cli import main
+from vertex_claude_setup.cli.main import main
 
 PROJECT = "demo-project"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from vertex_claude_setup import cli
+from vertex_claude_setup.cli import main as cli
 from vertex_claude_setup.emulator import Emulator, State
 
 PROJECT = "demo-project"

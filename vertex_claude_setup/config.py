@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import catalog
+from vertex_claude_setup import catalog
+
 from .errors import ConfigError
 
 if sys.version_info >= (3, 11):

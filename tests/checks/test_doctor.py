@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from vertex_claude_setup.doctor import command_permissions
+from vertex_claude_setup.checks.doctor import command_permissions
 from vertex_claude_setup.emulator import Emulator
 from vertex_claude_setup.gcp.session import EMULATOR_TOKEN
 

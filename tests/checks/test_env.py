@@ -160,7 +160,8 @@ def test_a_partial_audit_cache_is_completed_by_a_probe(audited: Emulator, run: R
 
 
 def test_emulator_results_never_answer_for_real_google(audited: Emulator, cfg: Path) -> None:
-    from vertex_claude_setup import config, env
+    from vertex_claude_setup import config
+    from vertex_claude_setup.checks import env
     from vertex_claude_setup.gcp.session import EmulatorTarget, GoogleApis
 
     loaded = config.load(cfg, {}, environ={})

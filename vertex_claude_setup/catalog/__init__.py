@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from ..errors import ConfigError
+from vertex_claude_setup.errors import ConfigError
 
 MODEL_ID_RE = re.compile(r"^claude-[a-z0-9-]+(@\d{8})?$")
 _DASHED_DATE_RE = re.compile(r"^(claude-[a-z0-9-]+?)-(\d{8})$")

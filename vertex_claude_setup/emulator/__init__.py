@@ -1,6 +1,6 @@
-"""The emulator: a stateful, faithful fake of every Google REST endpoint the tool calls.
+"""The emulator: a stateful, faithful fake of every Google endpoint the tool calls (in-process or ``emulator serve``).
 
-Run in-process (tests, ``--emulator``) or standalone (``vertex-claude-setup emulator serve``).
+Independent of the tool: imports only ``catalog`` and ``errors``, never ``gcp`` or ``cli`` (they must not shape it).
 """
 
 from .server import Emulator

@@ -36,7 +36,7 @@ def _model_path(project: str, location: str, model: str) -> str:
 
 def availability_of(state: State, project: dict[str, Any], location: str, model: str) -> str:
     """The scenario's class for (project, location, model); default from the catalog's hints."""
-    from .. import catalog
+    from vertex_claude_setup import catalog
 
     key = f"{model}@{location}" if "@" not in model else f"{model}|{location}"
     for table in (project.get("availability") or {}, (state.data.get("availability") or {}).get("overrides", {})):
@@ -75,7 +75,7 @@ def _not_found(model_path: str) -> ApiError:
 
 
 def _raise_for_class(cls: str, project: dict[str, Any], location: str, model: str, model_path: str) -> None:
-    from .. import catalog
+    from vertex_claude_setup import catalog
 
     pid = project["projectId"]
     if cls == "AVAILABLE":
@@ -120,7 +120,7 @@ def quota_limit(state: State, project: dict[str, Any], location: str, base_model
 
 
 def _consume_quota(state: State, project: dict[str, Any], location: str, model: str, *, consume: bool) -> None:
-    from .. import catalog
+    from vertex_claude_setup import catalog
 
     info = catalog.models().get(model)
     base = info.quota_base_model if info else f"anthropic-{model.split('@')[0]}"

@@ -46,7 +46,7 @@ def _value(state: State, project: dict[str, Any], base_model: str, location: str
 
 def _claude_locations() -> dict[str, set[str]]:
     """base model -> locations hinted for any model of that base (the demo's quota footprint)."""
-    from .. import catalog
+    from vertex_claude_setup import catalog
 
     out: dict[str, set[str]] = {}
     for info in catalog.models().values():

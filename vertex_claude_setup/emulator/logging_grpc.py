@@ -118,11 +118,10 @@ def _free(host: str, port: int) -> bool:
 
 def start(state: State, host: str, port: int) -> tuple[int, Callable[[], None]]:
     """Serve ConfigServiceV2 on ``host:port`` (any free port if that one is taken)."""
+    import os
     from concurrent import futures
 
-    from ..gcp.cloud_logging import quiet_grpc
-
-    quiet_grpc()
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # no GOAWAY line on stderr when the server stops
     import grpc
     from google.cloud.logging_v2.types import GetBucketRequest, LogBucket, UpdateBucketRequest
 

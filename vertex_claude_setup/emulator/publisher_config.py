@@ -14,7 +14,8 @@ import re
 import time
 from typing import Any
 
-from . import bigquery
+from vertex_claude_setup.emulator import bigquery
+
 from .claude import AFTER_CALL, _check_host, _model_path
 from .common import EFFECTS, new_operation, poll_operation, require_project
 from .googleerrors import ApiError

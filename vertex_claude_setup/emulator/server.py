@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import discovery
+from vertex_claude_setup.emulator import discovery
+
 from .faults import Faults
 from .googleerrors import ApiError
 from .state import State

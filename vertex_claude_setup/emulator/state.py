@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..errors import SetupError
+from vertex_claude_setup.errors import SetupError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -1,5 +1,4 @@
-"""Google access layer: credentials, endpoints, one retry policy and error translation.
+"""The Google access layer: credentials, endpoints, one retry policy, error translation; one module per API.
 
-Every Google client library is imported lazily, inside the function that needs it, so that
-``--help`` and config errors stay fast.
+Imports only ``config``, ``catalog`` and ``errors``. Client libraries are imported lazily (fast ``--help``).
 """

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import GoogleApiError
+from vertex_claude_setup.errors import GoogleApiError
+
 from .permissions import role_for
 
 _PERMISSION_RE = re.compile(r"[Pp]ermission '?([a-z]+\.[a-zA-Z]+\.[a-zA-Z]+)'?")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import retry
+from vertex_claude_setup.gcp import retry
+
 from .errors import Where, from_api_core
 from .session import GoogleApis
 

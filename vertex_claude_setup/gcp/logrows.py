@@ -22,7 +22,6 @@ from .errors import Where
 from .vertex import HttpError, request_json
 
 if TYPE_CHECKING:
-    from ..smoke import SmokeResult
     from .session import GoogleApis
 
 API = "bigquery.googleapis.com"
@@ -95,10 +94,6 @@ class Wanted:
     prompt_messages: Any
     since: float
     sampling_rate: float = 1.0  # < 1: the row may legitimately never come, so it does not extend the wait
-
-    @classmethod
-    def of(cls, result: SmokeResult, prompt_messages: Any = None, sampling_rate: float = 1.0) -> Wanted:
-        return cls(result.model, result.message_id, prompt_messages, result.started, sampling_rate)
 
     @property
     def required(self) -> bool:

@@ -12,8 +12,9 @@ from typing import Any
 
 import requests
 
-from ..errors import SetupError
-from . import retry
+from vertex_claude_setup.errors import SetupError
+from vertex_claude_setup.gcp import retry
+
 from .errors import Where
 from .session import GoogleApis
 from .vertex import API, HttpError, request_json

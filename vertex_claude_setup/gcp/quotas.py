@@ -14,8 +14,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import SetupError
-from . import retry
+from vertex_claude_setup.errors import SetupError
+from vertex_claude_setup.gcp import retry
+
 from .errors import Where, from_api_core
 from .session import GoogleApis
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import retry
+from vertex_claude_setup.gcp import retry
+
 from .errors import Where, from_api_core
 from .session import GoogleApis
 
@@ -39,7 +40,7 @@ def enable(google: GoogleApis, project: str, service: str) -> str:
     except exceptions.GoogleAPICallError as exc:
         raise from_api_core(exc, where) from None
     except TimeoutError:
-        from ..errors import GoogleApiError
+        from vertex_claude_setup.errors import GoogleApiError
 
         raise GoogleApiError(f"{where.describe()}: enabling {service} did not finish in {LRO_TIMEOUT_S:.0f}s",
                              "re-run `vertex-claude-setup apply`; the operation continues on Google's side") from None

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ..errors import SetupError
+from vertex_claude_setup.errors import SetupError
 
 if TYPE_CHECKING:
-    from ..config import Config
+    from vertex_claude_setup.config import Config
 
 SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 EMULATOR_TOKEN = "emulator-token"  # never a real token; the emulator accepts any bearer
@@ -76,7 +76,7 @@ class GoogleApis:
         """Base URL (no ``/v1``) of the Vertex AI host that serves ``region``."""
         if self.emulator:
             return self.emulator.http
-        from ..catalog import regions
+        from vertex_claude_setup.catalog import regions
 
         info = regions().get(region)
         if region == "global":

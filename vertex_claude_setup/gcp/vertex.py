@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import GoogleApiError
-from . import retry
+from vertex_claude_setup.errors import GoogleApiError
+from vertex_claude_setup.gcp import retry
+
 from .errors import Where, explain
 from .session import GoogleApis
 

@@ -1,12 +1,15 @@
-"""The steps of ``plan``/``apply``, one module per concern, in dependency order."""
+"""The steps of ``plan``/``apply``: one module per resource, the step list (here) and ``workflow`` over it.
+
+May import the capabilities (``availability``, ``checks``), ``engine``, ``gcp`` and below; never ``cli``.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..config import Config
-    from ..engine import Step
+    from vertex_claude_setup.config import Config
+    from vertex_claude_setup.engine.model import Step
 
 
 def all_steps(config: Config) -> list[Step]:

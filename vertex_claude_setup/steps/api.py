@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import Change, Context, Step
-from ..gcp import services, vertex
+from vertex_claude_setup.engine.model import Change, Context, Step
+from vertex_claude_setup.gcp import services, vertex
 
 SERVICE = "aiplatform.googleapis.com"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import Change, Context, Finding, Step
-from ..gcp import iam_policy
+from vertex_claude_setup.engine.model import Change, Context, Finding, Step
+from vertex_claude_setup.gcp import iam_policy
 
 SERVICE = "aiplatform.googleapis.com"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import catalog
-from ..engine import Context, Finding, Step
+from vertex_claude_setup import catalog
+from vertex_claude_setup.engine.model import Context, Finding, Step
 
 
 class AvailabilityStep(Step):
@@ -23,8 +23,8 @@ class AvailabilityStep(Step):
     def read(self, ctx: Context) -> Any:
         if ctx.pending_upstream:
             return {"deferred": True, "waiting_for": sorted(ctx.pending_upstream)}
-        from ..audit import cache_target, run_audit
-        from ..auditcache import CACHE_FILE, AuditCache
+        from vertex_claude_setup.availability.audit import cache_target, run_audit
+        from vertex_claude_setup.availability.cache import CACHE_FILE, AuditCache
 
         cfg = ctx.config
         cache = AuditCache(cfg.state_dir / CACHE_FILE, cache_target(ctx.google), cfg.project)

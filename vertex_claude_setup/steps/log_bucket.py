@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import Change, Context, Finding, Step
-from ..gcp import cloud_logging
+from vertex_claude_setup.engine.model import Change, Context, Finding, Step
+from vertex_claude_setup.gcp import cloud_logging
 
 MAX_BUCKET_DAYS = 3650
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import retention
-from ..engine import Change, Context, Finding, Step
-from ..errors import SetupError
-from ..gcp import bigquery
+from vertex_claude_setup.engine.model import Change, Context, Finding, Step
+from vertex_claude_setup.errors import SetupError
+from vertex_claude_setup.gcp import bigquery
+from vertex_claude_setup.steps import retention
 
 
 class LoggingDatasetStep(Step):
@@ -92,7 +92,7 @@ class LoggingDatasetStep(Step):
         project = ctx.config.project
         kind = change.data["kind"]
         if kind == "dataset":
-            from ..errors import GoogleApiError
+            from vertex_claude_setup.errors import GoogleApiError
 
             try:
                 created = bigquery.create_dataset(ctx.google, project, log.dataset, log.location,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import Context, Step
-from ..errors import SetupError
-from ..gcp import projects
+from vertex_claude_setup.engine.model import Context, Step
+from vertex_claude_setup.errors import SetupError
+from vertex_claude_setup.gcp import projects
 
 
 class ProjectStep(Step):

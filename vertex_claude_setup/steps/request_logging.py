@@ -12,13 +12,13 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from ..availability import Availability, Verdict, classify
-from ..engine import Change, Context, Finding, Step
-from ..errors import SetupError
-from ..gcp import bigquery, publisher_config
-from ..gcp.errors import Where
-from ..gcp.vertex import API as VERTEX_API
-from ..gcp.vertex import HttpError
+from vertex_claude_setup.availability.classify import Availability, Verdict, classify
+from vertex_claude_setup.engine.model import Change, Context, Finding, Step
+from vertex_claude_setup.errors import SetupError
+from vertex_claude_setup.gcp import bigquery, publisher_config
+from vertex_claude_setup.gcp.errors import Where
+from vertex_claude_setup.gcp.vertex import API as VERTEX_API
+from vertex_claude_setup.gcp.vertex import HttpError
 
 # Classes where the model exists in the region, so its config can (and should) be set.
 CONFIGURABLE = {Availability.AVAILABLE, Availability.QUOTA_EXHAUSTED, Availability.DATA_SHARING_REQUIRED}
@@ -67,7 +67,7 @@ def read_all(ctx: Context, selected: list[tuple[str, str]]) -> list[dict[str, An
     """Every selected pair: all probes and fetches in flight at once, then combined."""
     if "api" in ctx.pending_upstream:
         return [{"model": m, "region": r, "state": "global" if r == "global" else "pending"} for m, r in selected]
-    from ..probe import probe_pairs
+    from vertex_claude_setup.availability.probe import probe_pairs
 
     regional = [(m, r) for m, r in selected if r != "global"]
     with ThreadPoolExecutor(max_workers=max(1, min(128, len(regional) + 1)), thread_name_prefix="pair") as pool:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..engine import Context, Step
+from vertex_claude_setup.engine.model import Context, Step
 
 if TYPE_CHECKING:
-    from ..smoke import SmokeResult
+    from vertex_claude_setup.checks.smoke import SmokeResult
 
 
 class SmokeStep(Step):
@@ -28,8 +28,8 @@ class SmokeStep(Step):
 
     def run_check(self, ctx: Context) -> SmokeResult:
         """The check itself, called by ``apply`` once every change is made."""
-        from .. import smoke
-        from ..errors import SetupError
+        from vertex_claude_setup.checks import smoke
+        from vertex_claude_setup.errors import SetupError
 
         model, region = ctx.config.smoke_test.model, ctx.config.smoke_test.region
         try:

@@ -1,0 +1,1 @@
+"""Tests of the availability capability: probes, classes, audits, cache, ranking."""

@@ -1,0 +1,1 @@
+"""Tests of the command line: every command in-process, whole output and exit codes."""

@@ -1,0 +1,1 @@
+"""Tests of logging compliance (``logging verify``)."""

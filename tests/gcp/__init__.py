@@ -1,0 +1,1 @@
+"""Tests of the Google access layer: the retry policy and error translation."""

@@ -1,0 +1,1 @@
+"""Tests of the steps: plan → apply → plan through the real Google clients against the emulator."""

@@ -1,0 +1,182 @@
+"""``init``, ``plan``, ``apply`` and ``show``: the Terraform-style workflow over a config file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .common import EXIT_CHANGES, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, echo_json, options
+
+
+@click.command()
+@click.option("--project", "init_project", default=None, help="Project ID to write (asked for when missing).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("vertex-claude.toml"),
+              show_default=True, help="Where to write the config.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.pass_context
+def init(ctx: click.Context, init_project: str | None, output: Path, force: bool) -> None:
+    """Write a commented starter config from templates/.
+
+    \b
+    Example:
+      vertex-claude-setup init --project my-project
+    """
+    from vertex_claude_setup import config
+    from vertex_claude_setup.cli import templating
+    from vertex_claude_setup.errors import SetupError
+
+    project = init_project or options(ctx).overrides.get("project")
+    if not project:
+        if not sys.stdin.isatty():
+            raise click.UsageError("no project given: pass --project PROJECT")
+        project = click.prompt("Google Cloud project ID")
+    if output.exists() and not force:
+        raise click.UsageError(f"{output} already exists: pass --force to overwrite it")
+    config.load(None, {"project": str(project)}, environ={})  # a bad project ID fails before any file is written
+    text = templating.starter_config(str(project))
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SetupError(f"cannot write {output}: {exc.strerror}", "pass a writable path with --output") from None
+    config.load(output, environ={})  # what we wrote must validate
+    click.echo(f"Wrote {output} for project {project}. Next: vertex-claude-setup plan")
+
+
+@click.command()
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Save the plan to FILE for `apply FILE`.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.pass_context
+def plan(ctx: click.Context, out: Path | None, detailed_exitcode: bool, as_json: bool) -> None:
+    """Read the real state of every step and show what apply would change.
+
+    \b
+    Example:
+      vertex-claude-setup plan --out plan.json --detailed-exitcode
+    """
+    from vertex_claude_setup.engine import planfile
+    from vertex_claude_setup.steps import workflow
+
+    from .render import plan as render
+    from .runtime import open_runtime
+
+    with open_runtime(options(ctx)) as rt:
+        the_plan = workflow.make_plan(rt.context())
+    if out is not None:
+        planfile.save(the_plan, out)
+    if as_json:
+        echo_json(planfile.to_json(the_plan))
+    else:
+        click.echo(render.plan_text(the_plan))
+        if out is not None:
+            click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: vertex-claude-setup apply {out}")
+    if the_plan.errors or any(f.severity == "error" for f in the_plan.findings):
+        ctx.exit(EXIT_ERROR if the_plan.errors else (EXIT_CHANGES if detailed_exitcode and the_plan.changes
+                                                     else EXIT_FINDINGS))
+    if detailed_exitcode and the_plan.changes:
+        ctx.exit(EXIT_CHANGES)
+
+
+@click.command()
+@click.argument("plan_file", required=False, type=click.Path(path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+@click.option("--fail-on-check", is_flag=True, help="Exit 3 when the closing smoke-test check fails.")
+@click.pass_context
+def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_on_check: bool) -> None:
+    """Make exactly the planned changes; a second apply changes nothing.
+
+    With PLAN_FILE, applies that saved plan and refuses it if the world changed since. Ends with the
+    smoke-test check ("Hey Claude!"): reported, never rolled back; --fail-on-check makes it gate.
+
+    \b
+    Example:
+      vertex-claude-setup apply --auto-approve
+      vertex-claude-setup apply plan.json
+      vertex-claude-setup apply --auto-approve --fail-on-check
+    """
+    from vertex_claude_setup.engine import planfile
+    from vertex_claude_setup.steps import workflow
+
+    from .render import plan as render
+    from .runtime import open_runtime
+
+    with open_runtime(options(ctx)) as rt:
+        the_plan = workflow.make_plan(rt.context())
+        if plan_file is not None:
+            saved = planfile.load(plan_file)
+            planfile.check_still_valid(saved, the_plan, plan_file)
+            the_plan = saved
+        else:
+            click.echo(render.plan_text(the_plan))
+        if the_plan.errors:
+            ctx.exit(EXIT_ERROR)
+        # Read-only checks (e.g. an unavailable model) are never "fine": exit 3 even with nothing to apply.
+        plan_check_failed = any(f.severity == "error" for f in the_plan.findings)
+        if not the_plan.changes:
+            if plan_file is not None:
+                click.echo(f"No changes. Project {the_plan.project} matches the configuration.")
+            check_ok = _closing_check(rt)
+            ctx.exit(EXIT_FINDINGS if plan_check_failed or (fail_on_check and not check_ok) else EXIT_OK)
+        if plan_file is None and not auto_approve:
+            if not sys.stdin.isatty():
+                raise click.UsageError("apply needs confirmation: pass --auto-approve (no terminal to ask on)")
+            if not click.confirm("\nApply these changes?", default=False):
+                click.echo("Apply cancelled.")
+                ctx.exit(EXIT_ERROR)
+        click.echo("")
+        late: list[Any] = []
+        outcomes = workflow.apply(rt.context(), the_plan, lambda o: click.echo(render.outcome_line(o)), late.append)
+        click.echo("")
+        if late:
+            order = {p.step: i for i, p in enumerate(the_plan.steps)}  # steps finish in any order; report in plan order
+            late.sort(key=lambda f: order.get(f.step, len(order)))
+            click.echo(render.checks_text(late))
+            click.echo("")
+        click.echo(render.apply_summary(outcomes))
+        if any(o.status != "applied" for o in outcomes):
+            ctx.exit(EXIT_ERROR)
+        check_ok = _closing_check(rt)
+    # Unavailable configured models always mean exit 3; the smoke-test check gates only with --fail-on-check.
+    if plan_check_failed or any(f.severity == "error" for f in late) or (fail_on_check and not check_ok):
+        click.echo("Applied, but checks failed (see above): exit 3.")
+        ctx.exit(EXIT_FINDINGS)
+
+
+def _closing_check(rt: Any) -> bool:
+    """Run the smoke-test check after apply (a report; never a rollback). True when it passed or is off."""
+    from vertex_claude_setup.cli.render.checks import apply_check
+    from vertex_claude_setup.steps import all_steps
+    from vertex_claude_setup.steps.smoke import SmokeStep
+
+    step = next((s for s in all_steps(rt.config) if isinstance(s, SmokeStep)), None)
+    if step is None:
+        return True
+    result = step.run_check(rt.context())
+    click.echo("")
+    click.echo(apply_check(result))
+    return result.ok
+
+
+@click.command()
+@click.argument("plan_file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the saved plan as JSON.")
+def show(plan_file: Path, as_json: bool) -> None:
+    """Show a saved plan (checked for tampering; no Google calls).
+
+    \b
+    Example:
+      vertex-claude-setup show plan.json
+    """
+    from vertex_claude_setup.engine import planfile
+
+    from .render import plan as render
+
+    saved = planfile.load(plan_file)  # verifies checksum and fingerprints first
+    if as_json:
+        echo_json(json.loads(plan_file.read_text(encoding="utf-8")))  # the document as saved, checksum intact
+    else:
+        click.echo(render.plan_text(saved))
