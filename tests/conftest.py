@@ -36,6 +36,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("VERTEX_CLAUDE_RETRY_INITIAL", "0.01")
     monkeypatch.setenv("VERTEX_CLAUDE_RETRY_DEADLINE", "2")
+    monkeypatch.setenv("VERTEX_CLAUDE_PROPAGATION_DEADLINE", "5")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))
     monkeypatch.chdir(tmp_path)

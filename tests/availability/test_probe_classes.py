@@ -77,7 +77,7 @@ def test_every_class_is_produced_and_explained(monkeypatch: pytest.MonkeyPatch) 
     assert audit.quota_state(good[(SONNET, "eu")]) == "unknown"  # no eu quota for this base model
 
 
-def test_503_is_retried_then_error_429_is_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lasting_503_is_error_and_lasting_429_is_quota_exhausted_after_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     with emulator(monkeypatch, SCENARIO) as emu:
         results = _classes(emu, "good-project", [SONNET], ["us", "eu"])
         paths = claude_requests(emu)
@@ -85,8 +85,36 @@ def test_503_is_retried_then_error_429_is_not_retried(monkeypatch: pytest.Monkey
     assert (error.availability, error.attempts, error.verdict.http_status) == (Availability.ERROR, 3, 503)
     assert error.verdict.status == "UNAVAILABLE"
     assert sum("/locations/us/" in p for p in paths) == 3
-    assert (quota.availability, quota.attempts) == (Availability.QUOTA_EXHAUSTED, 1)
-    assert sum("/locations/eu/" in p for p in paths) == 1
+    # A 429 is a blip until it outlasts the retries; then QUOTA_EXHAUSTED says it did.
+    assert (quota.availability, quota.attempts) == (Availability.QUOTA_EXHAUSTED, 3)
+    assert quota.verdict.message.endswith("(still 429 after 3 attempt(s): the retry budget is spent)")
+    assert sum("/locations/eu/" in p for p in paths) == 3
+
+
+def test_one_429_is_retried_and_is_available(monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = {"projects": {"good-project": {"enabled_services": ON}},
+                "faults": [{"path": "*/locations/us-east5/*count-tokens*", "status": 429, "times": 1,
+                            "retry_delay": "0.05s"}]}
+    with emulator(monkeypatch, scenario) as emu:
+        audit = run_audit(google_for(emu, "good-project"), "good-project", [SONNET], ["us-east5"], quotas=False,
+                          limits=Limits(attempts=3))
+    result = audit.result(SONNET, "us-east5")
+    assert (result.availability, result.attempts) == (Availability.AVAILABLE, 2)
+
+
+def test_a_retry_info_past_the_deadline_is_not_retried_early_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    # RetryInfo asks for 30 s; the retry deadline here is 2 s: retrying sooner would ignore Google's ask.
+    scenario = {"projects": {"good-project": {"enabled_services": ON}},
+                "faults": [{"path": "*/locations/us-east5/*count-tokens*", "status": 429, "times": 1,
+                            "retry_delay": "30s"}]}
+    with emulator(monkeypatch, scenario) as emu:
+        audit = run_audit(google_for(emu, "good-project"), "good-project", [SONNET], ["us-east5"], quotas=False,
+                          limits=Limits(attempts=3))
+        probes = len(claude_requests(emu))
+    result = audit.result(SONNET, "us-east5")
+    assert (result.availability, result.attempts, probes) == (Availability.QUOTA_EXHAUSTED, 1, 1)
+    assert result.verdict.message.endswith(
+        "(still 429 after 1 attempt(s): Google asked to retry in 30 s, past the retry deadline)")
 
 
 def test_one_shot_503_recovers_after_retry(monkeypatch: pytest.MonkeyPatch) -> None:

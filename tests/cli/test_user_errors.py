@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import PROJECT, Runner
 
 
@@ -96,3 +97,14 @@ def test_show_json_is_the_saved_document(run: Runner, tmp_path: Path, foundation
     shown = json.loads(run("show", str(plan_path), "--json").out)
     assert shown == json.loads(plan_path.read_text())
     assert shown["created"] and shown["checksum"].startswith("sha256:")
+
+
+def test_bad_propagation_deadline_is_one_line(run: Runner, foundation_only: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    for bad in ("abc", "nan", "-1", "inf"):
+        monkeypatch.setenv("VERTEX_CLAUDE_PROPAGATION_DEADLINE", bad)
+        result = run("--emulator", "plan")
+        assert (result.code, result.out) == (1, "")
+        assert result.err == (f"Error: VERTEX_CLAUDE_PROPAGATION_DEADLINE='{bad}' is not a number of seconds\n"
+                              "  fix: set VERTEX_CLAUDE_PROPAGATION_DEADLINE to a non-negative number such as 180, "
+                              "or unset it\n")

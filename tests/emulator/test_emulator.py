@@ -126,3 +126,48 @@ def test_bad_emulator_host_is_clear(run: Runner, monkeypatch: pytest.MonkeyPatch
     assert result.code == 1
     assert result.err == ("Error: VERTEX_CLAUDE_EMULATOR_HOST='nonsense' is not host:port\n"
                           "  fix: set it like VERTEX_CLAUDE_EMULATOR_HOST=localhost:8089\n")
+
+
+def test_propagation_windows_hold_chosen_endpoints_after_an_enable() -> None:
+    """``[[propagation]]``: after the enable operation completes, the named endpoints (only those) keep
+    answering Google's SERVICE_DISABLED 403 for N calls, or for N seconds."""
+    emu = Emulator(State.from_scenario({"propagation": [
+        {"path": "*:fetchPublisherModelConfig", "calls": 2},
+        {"path": "*count-tokens:rawPredict", "seconds": 3600}]}))
+    base = f"/v1/projects/{PROJECT}/locations/us-east5"
+    fetch = f"/v1beta1/projects/{PROJECT}/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-6" \
+            ":fetchPublisherModelConfig"
+    count = f"{base}/publishers/anthropic/models/count-tokens:rawPredict"
+    body = json.dumps({"model": "claude-sonnet-4-6", "messages": [{"role": "user", "content": "hi"}],
+                       "anthropic_version": "vertex-2023-10-16"}).encode()
+    assert emu.dispatch("GET", fetch, {}, b"").status == 403  # not enabled yet: no window involved
+    enabled = emu.dispatch("POST", f"/v1/projects/{PROJECT}/services/aiplatform.googleapis.com:enable", {}, b"{}")
+    assert enabled.status == 200 and enabled.body["done"] is True
+    assert emu.dispatch("GET", f"{base}/operations", {}, b"").status == 200  # this endpoint sees it at once
+    for _ in range(2):
+        refused = emu.dispatch("GET", fetch, {}, b"")
+        assert refused.status == 403
+        error = refused.body["error"]
+        assert (error["code"], error["status"]) == (403, "PERMISSION_DENIED")
+        info = error["details"][0]
+        assert (info["@type"], info["reason"], info["domain"]) == (
+            "type.googleapis.com/google.rpc.ErrorInfo", "SERVICE_DISABLED", "googleapis.com")
+        assert info["metadata"]["service"] == "aiplatform.googleapis.com"
+        assert info["metadata"]["consumer"].startswith("projects/")
+        assert info["metadata"]["activationUrl"].startswith("https://console.developers.google.com/apis/api/")
+    assert emu.dispatch("GET", fetch, {}, b"").status == 200  # two calls later it has propagated there
+    assert emu.dispatch("POST", count, {}, body).status == 403  # count-tokens: for an hour
+    project = emu.state.project(PROJECT)
+    assert project is not None
+    for window in project["propagationWindows"]:
+        window["until"] = 0  # the hour is over
+    assert emu.dispatch("POST", count, {}, body).status == 200
+
+
+def test_propagation_rules_are_checked() -> None:
+    from vertex_claude_setup.errors import SetupError
+
+    with pytest.raises(SetupError, match=r"unknown scenario key 'propagation\[0\].call'"):
+        State.from_scenario({"propagation": [{"path": "*", "call": 2}]})
+    with pytest.raises(SetupError, match=r"propagation\[0\] needs a path"):
+        State.from_scenario({"propagation": [{"calls": 2}]})

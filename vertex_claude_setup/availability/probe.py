@@ -3,7 +3,9 @@
 One ``AsyncAnthropicVertex`` per location, a semaphore per Google host plus a global cap, so a
 whole matrix costs about one network round trip. The default probe is the free
 ``count-tokens:rawPredict``; ``generate`` sends a real 1-token ``rawPredict``. Only transient
-answers (5xx, timeouts, connection errors) are retried; 4xx answers are facts, not blips.
+answers (5xx, 429, timeouts, connection errors) are retried, RetryInfo honoured; other 4xx answers are
+facts, not blips. A 429 is QUOTA_EXHAUSTED only when it outlasts the retries. SERVICE_DISABLED from an API
+this run saw ENABLED is propagation, waited out within the propagation deadline (``gcp/propagation.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from vertex_claude_setup.gcp.retry import Backoff, RetryPolicy, retry_delay_from
 from vertex_claude_setup.gcp.session import VERTEX_ANTHROPIC_VERSION, vertex_host
+from vertex_claude_setup.gcp.vertex import API as VERTEX_API
 
 from .classify import Availability, Verdict, classify, parse_error_body
 
@@ -78,7 +81,22 @@ class ProbeResult:
 
 
 def _transient(verdict: Verdict) -> bool:
+    """Worth another attempt: 5xx, timeouts, connection errors, and a 429 (a blip until it persists)."""
+    if verdict.http_status == 429:
+        return True
     return verdict.availability.transient and (verdict.http_status == 0 or verdict.http_status >= 500)
+
+
+def _final(verdict: Verdict, tries: int, hinted: float | None, google: GoogleApis) -> Verdict:
+    """The verdict after the last attempt, saying why retrying did not help where that matters."""
+    if verdict.availability is Availability.QUOTA_EXHAUSTED and tries:
+        why = (f"Google asked to retry in {hinted:g} s, past the retry deadline" if hinted is not None
+               else "the retry budget is spent")
+        return replace(verdict, message=f"{verdict.message} (still 429 after {tries} attempt(s): {why})")
+    note = google.propagation.note(VERTEX_API) if verdict.availability is Availability.API_DISABLED else None
+    if note is not None:
+        return replace(verdict, message=verdict.message + note[0], fix=note[1])
+    return verdict
 
 
 def _network_error(kind: str, message: str, region: str) -> Verdict:
@@ -236,10 +254,12 @@ class Prober:
         return self._hosts[host]
 
     async def probe(self, model: str, region: str) -> ProbeResult:
-        """Probe one pair; transient answers are retried with jittered backoff within the deadline."""
+        """Probe one pair; transient answers are retried with jittered backoff (or the RetryInfo delay)
+        within the deadline, and SERVICE_DISABLED while the API is propagating."""
         client, gate = self._client(region), self._host_gate(region)
         backoff = Backoff(self.policy)
-        attempt = 0
+        attempt = tries = disabled = 0
+        too_long: float | None = None  # a RetryInfo delay the deadline could not wait for
         while True:
             attempt += 1
             async with self._total, gate:
@@ -247,12 +267,19 @@ class Prober:
                 verdict, hinted = await _call_once(client, self.mode, self.project, model, region,
                                                    self.limits.timeout)
                 latency = (time.monotonic() - began) * 1000
-            if not _transient(verdict) or attempt >= self.limits.attempts:
-                break
-            wait = backoff.next_wait(hinted)
+            wait: float | None = None
+            if verdict.availability is Availability.API_DISABLED:
+                disabled += 1  # propagating only if this run saw the API ENABLED; else None at once
+                wait = self.google.propagation.next_wait(VERTEX_API, disabled)
+            elif _transient(verdict):
+                tries += 1
+                if tries < self.limits.attempts:
+                    wait = backoff.next_wait(hinted)
+                    too_long = hinted if wait is None else None
             if wait is None:
                 break
             await asyncio.sleep(wait)
+        verdict = _final(verdict, tries, too_long, self.google)
         return ProbeResult(model, region, verdict, latency if verdict.http_status else None, attempt, time.time())
 
     async def dispatch(self, pairs: Sequence[tuple[str, str]],

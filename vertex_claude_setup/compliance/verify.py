@@ -95,7 +95,7 @@ def pair_checks(ctx: Context, observed: dict[str, Any]) -> list[Check]:
             out.append(Check(cid, name, "WARN", "global endpoint: Google supports request-response logging for "
                              "Anthropic models only on regional endpoints", "log traffic through a regional endpoint"))
             continue
-        if pair["state"] == "unavailable":
+        if pair["state"] in {"unavailable", "error"}:
             usable = pair["availability"] in NOT_USABLE
             out.append(Check(cid, name, "WARN" if usable else "FAIL",
                              f"{pair['availability']}: " + ("the model is not usable there, nothing to log" if usable

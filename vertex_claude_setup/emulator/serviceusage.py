@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+import time
 from typing import Any
 
 from .common import EFFECTS, SERVICE_TITLES, new_operation, poll_operation, require_project
@@ -32,6 +34,13 @@ def _enable_effect(state: State, project: str, service: str) -> None:
         propagation = int(state.data["defaults"].get("propagation_calls", 0))
         if propagation:
             proj.setdefault("propagation", {})[service] = propagation
+        # Per-endpoint propagation ([[propagation]]): Vertex AI's endpoints do not all see an enable at once.
+        windows = [w for w in proj.get("propagationWindows", []) if w["service"] != service]
+        for rule in state.data.get("propagation") or []:
+            if fnmatch.fnmatchcase(service, str(rule.get("service", "aiplatform.googleapis.com"))):
+                windows.append({"service": service, "path": str(rule["path"]), "calls_left": int(rule.get("calls", 0)),
+                                "until": time.time() + float(rule.get("seconds", 0))})
+        proj["propagationWindows"] = windows
 
 
 EFFECTS["enable_service"] = _enable_effect

@@ -160,12 +160,14 @@ class State:
 
 # What a scenario may say. Emulator modules read their own sections (availability, quotas, principal…).
 SCENARIO_KEYS = {"defaults", "faults", "seed", "projects", "extra", "availability", "quotas", "principal",
-                 "region_latency_ms"}
+                 "region_latency_ms", "propagation"}
 PROJECT_KEYS = {"number", "state", "display_name", "parent", "billing_enabled", "enabled_services", "permissions",
                 "exists", "iam_policy", "availability", "quotas", "publisherModelConfigs", "bigquery", "log_buckets",
                 "iam_races", "iam_race_audit_config", "billingAccountName"}
 FAULT_KEYS = {"method", "path", "host", "region", "status", "grpc_status", "message", "reason", "domain", "metadata",
               "times", "rate", "latency_ms", "retry_delay"}
+# ``[[propagation]]``: endpoints that still answer SERVICE_DISABLED after an enable completed (serviceusage.py).
+PROPAGATION_KEYS = {"service", "path", "calls", "seconds"}
 
 
 def check_scenario(raw: Any, where: str) -> None:
@@ -182,6 +184,13 @@ def check_scenario(raw: Any, where: str) -> None:
         if not isinstance(rule, dict):
             raise SetupError(f"{where}: faults[{i}] must be a table", "write it as [[faults]] with keys")
         _known(where, f"faults[{i}].", rule, FAULT_KEYS)
+    for i, rule in enumerate(raw.get("propagation") or []):
+        if not isinstance(rule, dict):
+            raise SetupError(f"{where}: propagation[{i}] must be a table", "write it as [[propagation]] with keys")
+        _known(where, f"propagation[{i}].", rule, PROPAGATION_KEYS)
+        if not rule.get("path"):
+            raise SetupError(f"{where}: propagation[{i}] needs a path",
+                             'name the endpoint with a glob on the URL path, e.g. path = "*count-tokens:rawPredict"')
 
 
 def _known(where: str, prefix: str, table: Any, allowed: set[str]) -> None:

@@ -14,7 +14,7 @@ def vertex_project(req: Request, permission: str) -> dict[str, Any]:
     """The project of a Vertex call: exists, API enabled (and propagated), billing on, permission held."""
     ref = req.params["projectsId"]
     project = require_project(req.state, ref, permission, SERVICE)
-    require_service(req.state, project, SERVICE)
+    require_service(req.state, project, SERVICE, req.path)
     resource = f"//{SERVICE}/projects/{ref}/locations/{req.params.get('locationsId', '')}"
     require_permission(project, permission, resource, SERVICE)
     return project

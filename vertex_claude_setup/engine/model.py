@@ -97,6 +97,15 @@ class Step:
         """Make one change; return a one-line result. Raise SetupError on failure."""
         raise NotImplementedError
 
+    def unresolved(self, ctx: Context, observed: Json, planned: Change) -> SetupError | None:
+        """After the re-read that follows an upstream change: why ``planned`` cannot be made now, else None.
+
+        A change planned "known after apply" that the re-read no longer proposes is either already true
+        (None) or impossible now (the error): only the step knows which, and an impossible change is a
+        failed change, never a warning.
+        """
+        return None
+
     def verify(self, ctx: Context) -> None:
         """Read back after apply; raise SetupError if the step has not converged."""
         observed = self.read(ctx)

@@ -92,7 +92,9 @@ def apply_plan(
 
     A failed step skips its dependents; independent steps still finish. A step whose plan was made
     while an upstream change was pending is re-read and re-diffed once that upstream is applied, and
-    its checks run again then (``on_finding``): a deferred check must not pass silently.
+    its checks run again then (``on_finding``): a deferred check must not pass silently. A planned change
+    the re-read shows cannot be made (``Step.unresolved``) is a failed change: apply succeeds only when
+    every planned change was made.
     """
     planned = {p.step: p for p in plan.steps}
 
@@ -105,16 +107,21 @@ def apply_plan(
             for change in changes or [Change(step.name, "update", f"{step.name}: not planned")]:
                 _emit(on_outcome, Outcome(step.name, change.summary, "skipped", reason))
             return False
+        unmade: list[tuple[Change, SetupError]] = []
         if step_plan.after_upstream:
             try:
                 observed = step.read(ctx)
                 changes = step.diff(ctx, observed)
+                unmade = [(c, e) for c in step_plan.changes if (e := step.unresolved(ctx, observed, c)) is not None]
                 for finding in step.check(ctx, observed):
                     on_finding(finding)
             except SetupError as exc:
                 _emit(on_outcome, Outcome(step.name, f"{step.name}: re-read after upstream changes", "failed",
                                           exc.message, exc.hint))
                 return False
+        for change, error in unmade:  # planned, and now impossible: a failed change, named
+            _emit(on_outcome, Outcome(step.name, change.summary, "failed", error.message, error.hint))
+
         def run(change: Change) -> bool:
             try:
                 message = step.apply(ctx, change)
@@ -130,6 +137,7 @@ def apply_plan(
         else:
             results = [run(change) for change in changes]  # every change runs, even after a failure
             ok = all(results)
+        ok = ok and not unmade
         if ok and changes:
             try:
                 step.verify(ctx)

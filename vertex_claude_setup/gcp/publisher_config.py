@@ -13,7 +13,7 @@ from typing import Any
 import requests
 
 from vertex_claude_setup.errors import SetupError
-from vertex_claude_setup.gcp import retry
+from vertex_claude_setup.gcp import propagation, retry
 
 from .errors import Where
 from .session import GoogleApis
@@ -43,8 +43,14 @@ def _unreachable(exc: Exception, where: Where) -> SetupError:
 def fetch_raw(google: GoogleApis, project: str, region: str, model: str) -> dict[str, Any]:
     """``fetchPublisherModelConfig``; raises HttpError (callers classify 404/400 answers)."""
     url = model_url(google, project, region, model) + ":fetchPublisherModelConfig"
-    body = retry.call(lambda: request_json(google, "GET", url), retry_if=_transient)
+    body = propagation.call(google.propagation,
+                            lambda: retry.call(lambda: request_json(google, "GET", url), retry_if=_transient))
     return dict(body) if isinstance(body, dict) else {}
+
+
+def _explain(google: GoogleApis, exc: HttpError, where: Where) -> SetupError:
+    error = exc.explain(where)
+    return google.propagation.still_disabled(error, API) if exc.reason == "SERVICE_DISABLED" else error
 
 
 def fetch(google: GoogleApis, project: str, region: str, model: str) -> dict[str, Any]:
@@ -53,7 +59,7 @@ def fetch(google: GoogleApis, project: str, region: str, model: str) -> dict[str
     try:
         return fetch_raw(google, project, region, model)
     except HttpError as exc:
-        raise exc.explain(where) from None
+        raise _explain(google, exc, where) from None
     except requests.exceptions.ConnectionError as exc:
         raise _unreachable(exc, where) from None
 
@@ -65,10 +71,12 @@ def set_logging(google: GoogleApis, project: str, region: str, model: str,
     body = {"publisherModelConfig": {OWNED_FIELD: logging_config}, "updateMask": OWNED_FIELD}
     where = Where(API, project, region, model)
     try:
-        operation = retry.call(lambda: request_json(google, "POST", url, json=body), retry_if=_transient)
+        # A SERVICE_DISABLED answer was refused at the door: sending it again once propagated is safe.
+        operation = propagation.call(google.propagation, lambda: retry.call(
+            lambda: request_json(google, "POST", url, json=body), retry_if=_transient))
         done = wait(google, region, operation)
     except HttpError as exc:
-        raise exc.explain(where) from None
+        raise _explain(google, exc, where) from None
     except requests.exceptions.ConnectionError as exc:
         raise _unreachable(exc, where) from None
     if done.get("error"):
@@ -93,5 +101,6 @@ def wait(google: GoogleApis, region: str, operation: dict[str, Any], timeout: fl
         time.sleep(delay)
         delay = min(delay * 2, 5.0)
         url = f"{google.vertex_endpoint(region)}/v1beta1/{operation['name']}"
-        operation = retry.call(lambda u=url: request_json(google, "GET", u), retry_if=_transient)  # type: ignore[misc]
+        operation = propagation.call(google.propagation, lambda u=url: retry.call(  # type: ignore[misc]
+            lambda: request_json(google, "GET", u), retry_if=_transient))
     return operation

@@ -22,6 +22,8 @@ def get_state(google: GoogleApis, project: str, service: str) -> str:
         svc = retry.call(lambda: client.get_service(request={"name": f"projects/{project}/services/{service}"}))
     except exceptions.GoogleAPICallError as exc:
         raise from_api_core(exc, Where(API, project)) from None
+    if svc.state.name == "ENABLED":
+        google.propagation.note_enabled(service)  # Vertex AI may not see it everywhere yet
     return str(svc.state.name)
 
 
@@ -45,4 +47,7 @@ def enable(google: GoogleApis, project: str, service: str) -> str:
         raise GoogleApiError(f"{where.describe()}: enabling {service} did not finish in {LRO_TIMEOUT_S:.0f}s",
                              "re-run `vertex-claude-setup apply`; the operation continues on Google's side") from None
     state = getattr(getattr(response, "service", None), "state", None)
-    return str(state.name) if state is not None and state.name != "STATE_UNSPECIFIED" else "ENABLED"
+    final = str(state.name) if state is not None and state.name != "STATE_UNSPECIFIED" else "ENABLED"
+    if final == "ENABLED":
+        google.propagation.note_enabled(service)  # its endpoints see it over the next minutes
+    return final

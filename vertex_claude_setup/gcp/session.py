@@ -64,6 +64,10 @@ class GoogleApis:
         self.emulator = emulator
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
+        from .propagation import Propagation
+
+        # This run's enabled services: a SERVICE_DISABLED from one of them is propagation, waited out (bounded).
+        self.propagation = Propagation()
 
     # -- endpoints -------------------------------------------------------------------------
     def endpoint(self, api: str) -> str:

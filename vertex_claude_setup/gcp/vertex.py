@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vertex_claude_setup.errors import GoogleApiError
-from vertex_claude_setup.gcp import retry
+from vertex_claude_setup.gcp import propagation, retry
 
 from .errors import Where, explain
 from .session import GoogleApis
@@ -47,21 +47,25 @@ def request_json(google: GoogleApis, method: str, url: str, **kwargs: Any) -> An
     return body
 
 
-def _service_disabled_or_transient(exc: BaseException) -> bool:
-    if isinstance(exc, HttpError):
-        return exc.code in retry.TRANSIENT_HTTP or exc.reason == "SERVICE_DISABLED"
-    return False
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, HttpError) and exc.code in retry.TRANSIENT_HTTP
 
 
 def wait_until_serving(google: GoogleApis, project: str, region: str) -> None:
-    """After enabling the API, retry SERVICE_DISABLED (propagation) until Vertex AI answers in ``region``."""
+    """After enabling the API, wait out SERVICE_DISABLED (propagation) until Vertex AI answers in ``region``.
+
+    Only this one endpoint is waited for here; every other Vertex AI call waits out its own propagation
+    (``propagation.call``), since Google's endpoints see an enable at different times.
+    """
     url = f"{google.vertex_endpoint(region)}/v1/projects/{project}/locations/{region}/operations"
     try:
-        retry.call(lambda: request_json(google, "GET", url, params={"pageSize": 1}),
-                   retry_if=_service_disabled_or_transient)
+        propagation.call(google.propagation, lambda: retry.call(
+            lambda: request_json(google, "GET", url, params={"pageSize": 1}), retry_if=_transient))
     except HttpError as exc:
         # Only "still disabled" (or still failing) after the deadline is an error here. Any other answer — a
         # 403 for a missing aiplatform.operations.list permission, say — means Vertex AI is serving the project;
         # the steps that call it report their own errors.
-        if exc.reason == "SERVICE_DISABLED" or _service_disabled_or_transient(exc):
+        if exc.reason == "SERVICE_DISABLED":
+            raise google.propagation.still_disabled(exc.explain(Where(API, project, region)), API) from None
+        if _transient(exc):
             raise exc.explain(Where(API, project, region)) from None

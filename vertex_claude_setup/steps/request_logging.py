@@ -23,6 +23,7 @@ from vertex_claude_setup.gcp.vertex import HttpError
 # Classes where the model exists in the region, so its config can (and should) be set.
 CONFIGURABLE = {Availability.AVAILABLE, Availability.QUOTA_EXHAUSTED, Availability.DATA_SHARING_REQUIRED}
 KNOWN_AFTER_APPLY = "(known after apply)"
+UNREAD = "(could not be read)"
 OUTPUT_ONLY = {"requestResponseLoggingSchemaVersion"}
 
 
@@ -50,12 +51,25 @@ def combine(ctx: Context, model: str, region: str, verdict: Verdict, fetched: Fu
         raise SetupError(f"{model} in {region}: cannot reach Vertex AI: {type(exc).__name__}",
                          "check the network path (proxy, VPC Service Controls, [endpoints] aiplatform)") from None
     except HttpError as exc:
+        answer = classify(exc.code, {"error": exc.error}, project=ctx.config.project, model=model, region=region)
+        # The fetch's answer wins over a configurable probe, and a definite one over a probe that kept failing.
+        if verdict.availability in CONFIGURABLE or answer.availability is not Availability.ERROR:
+            verdict = answer
         if verdict.availability in CONFIGURABLE:
-            verdict = classify(exc.code, {"error": exc.error}, project=ctx.config.project, model=model, region=region)
-        if verdict.availability in CONFIGURABLE or verdict.availability is Availability.ERROR:
             raise exc.explain(Where(VERTEX_API, ctx.config.project, region, model)) from None
         config = None
     out: dict[str, Any] = {"model": model, "region": region, "availability": verdict.availability.value}
+    # Whether logging is set here is unknown — never "not there", never "fine" — when Vertex AI kept failing,
+    # or still answers SERVICE_DISABLED for an API Service Usage says is ENABLED (not propagated yet).
+    note = ctx.google.propagation.note(VERTEX_API) if verdict.availability is Availability.API_DISABLED else None
+    if note is not None:
+        out.update(state="error", message=f"Vertex AI answers SERVICE_DISABLED there{note[0]}", fix=note[1])
+        return out
+    if verdict.availability is Availability.ERROR:
+        code = f"{verdict.http_status} " if verdict.http_status else ""
+        out.update(state="error", message=f"Vertex AI answered {code}{verdict.status} after retries: {verdict.message}",
+                   fix="re-run `vertex-claude-setup apply`; if it persists, check https://status.cloud.google.com")
+        return out
     if verdict.availability not in CONFIGURABLE:
         out.update(state="unavailable", fix=verdict.fix)
         return out
@@ -108,11 +122,12 @@ def desired(ctx: Context, current: dict[str, Any], *, exact_rate: bool = False) 
 
 def pair_change(ctx: Context, step: str, pair: dict[str, Any], *, exact_rate: bool = False) -> Change | None:
     model, region = pair["model"], pair["region"]
-    if pair["state"] == "pending":
+    if pair["state"] in {"pending", "error"}:  # no loggingConfig in data: apply reads the pair again first
         after = desired(ctx, {})
+        unknown, reason = ((KNOWN_AFTER_APPLY, "the Vertex AI API is enabled first") if pair["state"] == "pending"
+                           else (UNREAD, "its state could not be read; apply reads it again and sets it"))
         return Change(step, "update", f"enable request-response logging {model} in {region}",
-                      before=KNOWN_AFTER_APPLY, after=after, reason="the Vertex AI API is enabled first",
-                      data={"model": model, "region": region})
+                      before=unknown, after=after, reason=reason, data={"model": model, "region": region})
     if pair["state"] != "ok":
         return None
     current = pair["loggingConfig"]
@@ -131,6 +146,20 @@ def pair_change(ctx: Context, step: str, pair: dict[str, Any], *, exact_rate: bo
                   after={k: after[k] for k in ("enabled", "samplingRate", "bigqueryDestination")},
                   reason="Anthropic recommends logging Claude activity (at least 30 days, rolling)",
                   data={"model": model, "region": region, "loggingConfig": after})
+
+
+def pair_error(pair: dict[str, Any]) -> SetupError | None:
+    """Why logging cannot be set for a pair that was read (None when it can, or is global).
+
+    Worded to follow the change's summary, which names the pair.
+    """
+    if pair["state"] == "error":
+        return SetupError(pair["message"], pair["fix"])
+    if pair["state"] == "unavailable":
+        return SetupError(f"{pair['availability']}: request-response logging cannot be set there", pair.get("fix", ""))
+    if pair["state"] == "pending":
+        return SetupError("still waiting for the Vertex AI API", "re-run `vertex-claude-setup apply`")
+    return None
 
 
 class RequestLoggingStep(Step):
@@ -163,6 +192,10 @@ class RequestLoggingStep(Step):
                                f"send Claude calls to a regional endpoint (e.g. {regional}) for logged traffic, or "
                                "rely on Data Access audit logs for global calls"))
         for pair in observed["pairs"]:
+            if pair["state"] == "error":
+                out.append(Finding(self.name, "warning",
+                                   f"{pair['model']} in {pair['region']}: request-response logging could not be read: "
+                                   f"{pair['message']}", pair["fix"]))
             if pair["state"] == "unavailable":
                 out.append(Finding(self.name, "warning",
                                    f"{pair['model']} in {pair['region']}: {pair['availability']}: logging not "
@@ -175,11 +208,22 @@ class RequestLoggingStep(Step):
                                    f"check that {uri} keeps rows at least 30 days (`logging verify` checks it)"))
         return out
 
+    def unresolved(self, ctx: Context, observed: Any, planned: Change) -> SetupError | None:
+        """A pair planned "known after apply" that the re-read finds unavailable or failing: a failed change."""
+        key = (planned.data.get("model"), planned.data.get("region"))
+        pair = next((p for p in observed["pairs"] if (p["model"], p["region"]) == key), None)
+        if pair is None or pair["state"] == "error":  # an unread pair is planned again (its apply re-reads it)
+            return None
+        return pair_error(pair)
+
     def apply(self, ctx: Context, change: Change) -> str:
         model, region = change.data["model"], change.data["region"]
         config = change.data.get("loggingConfig")
         if config is None:  # planned while the API was pending: re-read this pair now
             fresh = read_all(ctx, [(model, region)])[0]
+            error = pair_error(fresh)
+            if error is not None:
+                raise error
             fresh_change = pair_change(ctx, self.name, fresh, exact_rate=self.exact_rate)
             if fresh_change is None:
                 return "already as configured"
