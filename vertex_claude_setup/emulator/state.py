@@ -52,6 +52,7 @@ class State:
         for key in ("projects", "operations", "counters"):
             self.data.setdefault(key, {})
         self.data.setdefault("faults", [])
+        self.data.setdefault("concurrent_writes", [])
         self.data.setdefault("seed", 0)
         self.path = path
         self.lock = threading.RLock()
@@ -160,12 +161,15 @@ class State:
 
 # What a scenario may say. Emulator modules read their own sections (availability, quotas, principal…).
 SCENARIO_KEYS = {"defaults", "faults", "seed", "projects", "extra", "availability", "quotas", "principal",
-                 "region_latency_ms"}
+                 "region_latency_ms", "concurrent_writes"}
 PROJECT_KEYS = {"number", "state", "display_name", "parent", "billing_enabled", "enabled_services", "permissions",
                 "exists", "iam_policy", "availability", "quotas", "publisherModelConfigs", "bigquery", "log_buckets",
-                "iam_races", "iam_race_audit_config", "billingAccountName"}
+                "iam_races", "iam_race_audit_config", "billingAccountName", "log_storage_location"}
 FAULT_KEYS = {"method", "path", "host", "region", "status", "grpc_status", "message", "reason", "domain", "metadata",
               "times", "rate", "latency_ms", "retry_delay"}
+# Another client's write set off by a request: what it matches, when, and what it writes (per resource).
+WRITE_KEYS = {"method", "path", "host", "when", "times", "resource", "project", "bucket", "retentionDays", "dataset",
+              "table", "defaultPartitionExpirationMs", "expirationMs", "bindings", "auditConfigs"}
 
 
 def check_scenario(raw: Any, where: str) -> None:
@@ -182,6 +186,11 @@ def check_scenario(raw: Any, where: str) -> None:
         if not isinstance(rule, dict):
             raise SetupError(f"{where}: faults[{i}] must be a table", "write it as [[faults]] with keys")
         _known(where, f"faults[{i}].", rule, FAULT_KEYS)
+    for i, rule in enumerate(raw.get("concurrent_writes") or []):
+        if not isinstance(rule, dict):
+            raise SetupError(f"{where}: concurrent_writes[{i}] must be a table",
+                             "write it as [[concurrent_writes]] with keys")
+        _known(where, f"concurrent_writes[{i}].", rule, WRITE_KEYS)
 
 
 def _known(where: str, prefix: str, table: Any, allowed: set[str]) -> None:
