@@ -43,7 +43,8 @@ def _unreachable(exc: Exception, where: Where) -> SetupError:
 def fetch_raw(google: GoogleApis, project: str, region: str, model: str) -> dict[str, Any]:
     """``fetchPublisherModelConfig``; raises HttpError (callers classify 404/400 answers)."""
     url = model_url(google, project, region, model) + ":fetchPublisherModelConfig"
-    body = retry.call(lambda: request_json(google, "GET", url), retry_if=_transient)
+    headers = google.vertex_headers(region)
+    body = retry.call(lambda: request_json(google, "GET", url, headers=headers), retry_if=_transient)
     return dict(body) if isinstance(body, dict) else {}
 
 
@@ -65,7 +66,9 @@ def set_logging(google: GoogleApis, project: str, region: str, model: str,
     body = {"publisherModelConfig": {OWNED_FIELD: logging_config}, "updateMask": OWNED_FIELD}
     where = Where(API, project, region, model)
     try:
-        operation = retry.call(lambda: request_json(google, "POST", url, json=body), retry_if=_transient)
+        headers = google.vertex_headers(region)
+        operation = retry.call(lambda: request_json(google, "POST", url, json=body, headers=headers),
+                               retry_if=_transient)
         done = wait(google, region, operation)
     except HttpError as exc:
         raise exc.explain(where) from None
@@ -93,5 +96,6 @@ def wait(google: GoogleApis, region: str, operation: dict[str, Any], timeout: fl
         time.sleep(delay)
         delay = min(delay * 2, 5.0)
         url = f"{google.vertex_endpoint(region)}/v1beta1/{operation['name']}"
-        operation = retry.call(lambda u=url: request_json(google, "GET", u), retry_if=_transient)  # type: ignore[misc]
+        operation = retry.call(lambda u=url: request_json(google, "GET", u, headers=google.vertex_headers(region)),  # type: ignore[misc]
+                               retry_if=_transient)
     return operation

@@ -57,7 +57,8 @@ def wait_until_serving(google: GoogleApis, project: str, region: str) -> None:
     """After enabling the API, retry SERVICE_DISABLED (propagation) until Vertex AI answers in ``region``."""
     url = f"{google.vertex_endpoint(region)}/v1/projects/{project}/locations/{region}/operations"
     try:
-        retry.call(lambda: request_json(google, "GET", url, params={"pageSize": 1}),
+        retry.call(lambda: request_json(google, "GET", url, params={"pageSize": 1},
+                                        headers=google.vertex_headers(region)),
                    retry_if=_service_disabled_or_transient)
     except HttpError as exc:
         # Only "still disabled" (or still failing) after the deadline is an error here. Any other answer — a
