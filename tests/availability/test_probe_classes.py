@@ -155,7 +155,8 @@ def test_global_and_regional_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
         # A regional host asked for location global is a 404, as on Google.
         base = google.claude_base_url("us-east5")
         client = anthropic.AnthropicVertex(project_id="good-project", region="global", base_url=base,
-                                           access_token="t", max_retries=0)
+                                           access_token="t", max_retries=0,
+                                           default_headers=google.vertex_headers("us-east5"))
         with pytest.raises(anthropic.NotFoundError) as caught:
             client.messages.count_tokens(model=SONNET, messages=[{"role": "user", "content": "hi"}])
     verdict = classify(caught.value.status_code, caught.value.response.content, project="good-project",

@@ -69,13 +69,19 @@ def test_set_iam_policy_etag_and_update_mask(emulator: Emulator) -> None:
                             json={"policy": {**policy, "auditConfigs": audit}}, timeout=5).json()
     assert "auditConfigs" not in ignored
     stale = requests.post(f"{url}/v3/projects/{PROJECT}:setIamPolicy",
-                          json={"policy": {**policy, "auditConfigs": audit}, "updateMask": "auditConfigs"}, timeout=5)
+                          json={"policy": {**policy, "auditConfigs": audit}, "updateMask": "auditConfigs,etag"},
+                          timeout=5)
     assert stale.status_code == 409 and stale.json()["error"]["status"] == "ABORTED"
     fresh = requests.post(f"{url}/v3/projects/{PROJECT}:setIamPolicy",
-                          json={"policy": {**ignored, "auditConfigs": audit}, "updateMask": "auditConfigs"},
+                          json={"policy": {**ignored, "auditConfigs": audit}, "updateMask": "auditConfigs,etag"},
                           timeout=5).json()
     assert fresh["auditConfigs"] == audit and fresh["bindings"] == policy["bindings"]
     assert fresh["etag"] != ignored["etag"]
+    # The etag is checked as a field of the mask: a mask without it is the unchecked path (a stale write lands).
+    unchecked = requests.post(f"{url}/v3/projects/{PROJECT}:setIamPolicy",
+                              json={"policy": {**policy, "auditConfigs": []}, "updateMask": "auditConfigs"},
+                              timeout=5)
+    assert unchecked.status_code == 200 and "auditConfigs" not in unchecked.json()
 
 
 def test_faults_are_deterministic_by_seed() -> None:

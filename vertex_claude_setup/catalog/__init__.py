@@ -78,6 +78,23 @@ class RegionInfo:
         return f"{self.id}-aiplatform.googleapis.com"
 
 
+def location_kind(location: str) -> RegionKind:
+    """``global``, ``multi-region`` (``us``/``eu``) or ``region``; a location the catalog does not list is a region."""
+    info = regions().get(location)
+    if info is not None:
+        return info.kind
+    return "global" if location == "global" else "region"
+
+
+def logs_requests(location: str) -> bool:
+    """Whether request-response logging (``setPublisherModelConfig``) can be set for Claude in ``location``.
+
+    Google: "To use request-response logging for Anthropic models, use a regional endpoint. The global
+    endpoint and multi-regional endpoints don't support this feature." (Vertex AI request-response logging)
+    """
+    return location_kind(location) == "region"
+
+
 def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 

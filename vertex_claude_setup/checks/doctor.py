@@ -145,7 +145,7 @@ def _billing_inferred(google: GoogleApis, project: str, why: str, link: str) -> 
     region = next((r for r in google.config.regions if r != "global"), google.config.regions[0])
     url = f"{google.vertex_endpoint(region)}/v1/projects/{project}/locations/{region}/operations"
     try:
-        request_json(google, "GET", url, params={"pageSize": 1})
+        request_json(google, "GET", url, params={"pageSize": 1}, headers=google.vertex_headers(region))
     except HttpError as exc:
         if exc.reason == "BILLING_DISABLED":
             return Check("billing", "FAIL", f"billing is not enabled on project {project} (Vertex AI answered "

@@ -212,6 +212,12 @@ def _log_target(google: GoogleApis, model: str, region: str) -> LogTarget:
     if region == "global":
         return LogTarget(None, reason=GLOBAL_REASON,
                          hint="call a regional endpoint (e.g. us-east5) for logged traffic")
+    from vertex_claude_setup import catalog
+
+    if not catalog.logs_requests(region):
+        return LogTarget(None, reason=f"request-response logging cannot be configured in the {region} multi-region "
+                                      "(Google supports it for Anthropic models only on regional endpoints)",
+                         hint="call a regional endpoint (e.g. us-east5) for logged traffic")
     try:
         logging = publisher_config.fetch(google, google.config.project, region, model).get("loggingConfig") or {}
     except SetupError as exc:

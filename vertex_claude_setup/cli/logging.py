@@ -66,6 +66,10 @@ def _pair(model: str, region: str) -> None:
         raise ConfigError("--region global: request-response logging cannot be configured on the global endpoint "
                           "(Google supports it for Anthropic models only on regional endpoints)",
                           "pick the region you call Claude through, e.g. --region us-east5")
+    if not catalog.logs_requests(region):
+        raise ConfigError(f"--region {region}: request-response logging cannot be configured on the {region} "
+                          "multi-region endpoint (Google supports it for Anthropic models only on regional endpoints)",
+                          "pick the region you call Claude through, e.g. --region us-east5")
 
 
 @logging_group.command("enable")

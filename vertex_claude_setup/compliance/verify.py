@@ -95,6 +95,11 @@ def pair_checks(ctx: Context, observed: dict[str, Any]) -> list[Check]:
             out.append(Check(cid, name, "WARN", "global endpoint: Google supports request-response logging for "
                              "Anthropic models only on regional endpoints", "log traffic through a regional endpoint"))
             continue
+        if pair["state"] == "multi-region":
+            out.append(Check(cid, name, "WARN", f"{region} multi-region endpoint: Google supports request-response "
+                             "logging for Anthropic models only on regional endpoints",
+                             "log traffic through a regional endpoint"))
+            continue
         if pair["state"] in {"unavailable", "error"}:
             usable = pair["availability"] in NOT_USABLE
             out.append(Check(cid, name, "WARN" if usable else "FAIL",

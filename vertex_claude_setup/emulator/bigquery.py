@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from .common import require_project
+from .faults import WRITERS
 from .googleerrors import ApiError
 from .server import Request, handles
 from .state import State
@@ -26,8 +27,8 @@ _LOCATION_RE = re.compile(r"^(US|EU|[a-z]+-[a-z]+\d+)$")
 class BigQueryError(ApiError):
     """An ApiError with BigQuery's extra ``errors[]`` entry (``reason`` like ``notFound``)."""
 
-    def __init__(self, status: str, message: str, reason: str) -> None:
-        super().__init__(status, message)
+    def __init__(self, status: str, message: str, reason: str, http_code: int | None = None) -> None:
+        super().__init__(status, message, http_code=http_code)
         self.reason = reason
 
     def body(self) -> dict[str, Any]:
@@ -113,6 +114,14 @@ def _bump(resource: dict[str, Any]) -> None:
     resource["etag"] = f"e{int(digits) + 1}"
 
 
+def _check_if_match(req: Request, resource: dict[str, Any]) -> None:
+    """``If-Match: <etag>`` (sent by google-cloud-bigquery's update_* when the resource carries the etag it was
+    read with): a write over a resource changed since then is refused with 412, as BigQuery does."""
+    wanted = req.headers.get("if-match")
+    if wanted is not None and wanted != "*" and wanted != resource.get("etag"):
+        raise BigQueryError("FAILED_PRECONDITION", "Precondition check failed.", "conditionNotMet", http_code=412)
+
+
 # -- datasets ----------------------------------------------------------------------------------------
 @handles(API, "bigquery.datasets.get")
 def get_dataset(req: Request) -> dict[str, Any]:
@@ -159,6 +168,7 @@ def patch_dataset(req: Request) -> dict[str, Any]:
         found = store(project)["datasets"].get(req.params["datasetsId"])
         if found is None:
             raise _dataset_not_found(project["projectId"], req.params["datasetsId"])
+        _check_if_match(req, found)
         if "location" in body and body["location"] not in (None, found["location"]):
             raise _invalid("Cannot change dataset location.")
         for key, value in body.items():
@@ -268,6 +278,7 @@ def patch_table(req: Request) -> dict[str, Any]:
     body = dict(req.body or {})
     with req.state.lock:
         key, found = _existing_table(req, project)
+        _check_if_match(req, found)
         if "timePartitioning" in body and body["timePartitioning"] is not None:
             new = dict(body["timePartitioning"])
             old = found.get("timePartitioning")
@@ -288,6 +299,33 @@ def patch_table(req: Request) -> dict[str, Any]:
                     found[field_name] = body[field_name]
         _bump(found)
         return _with_num_rows(project, key, found)
+
+
+# -- another client's writes (scenario ``concurrent_writes``) --------------------------------------------
+def _write_dataset(state: State, rule: dict[str, Any]) -> None:
+    """Another writer sets the dataset's ``defaultPartitionExpirationMs`` (its etag changes, as on any write)."""
+    project = state.project(str(rule["project"]))
+    with state.lock:
+        found = None if project is None else store(project)["datasets"].get(str(rule["dataset"]))
+        if found is None:
+            return  # nothing to change: the other writer's PATCH would have been a 404
+        found["defaultPartitionExpirationMs"] = str(rule["defaultPartitionExpirationMs"])
+        _bump(found)
+
+
+def _write_table(state: State, rule: dict[str, Any]) -> None:
+    """Another writer sets the table's ``timePartitioning.expirationMs``."""
+    project = state.project(str(rule["project"]))
+    with state.lock:
+        found = None if project is None else store(project)["tables"].get(f"{rule['dataset']}/{rule['table']}")
+        if found is None or found.get("timePartitioning") is None:
+            return
+        found["timePartitioning"]["expirationMs"] = str(rule["expirationMs"])
+        _bump(found)
+
+
+WRITERS["dataset"] = _write_dataset
+WRITERS["table"] = _write_table
 
 
 # -- rows --------------------------------------------------------------------------------------------

@@ -1,14 +1,23 @@
-"""Deterministic fault injection: latency, error rates and one-shot errors, matched per request."""
+"""Deterministic fault injection: latency, error rates and one-shot errors, matched per request; and
+concurrent writers, another client changing a resource when a given request arrives (``[[concurrent_writes]]``)."""
 
 from __future__ import annotations
 
 import fnmatch
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .googleerrors import STATUS_FOR_HTTP, ApiError, error_info, retry_info
+
+if TYPE_CHECKING:
+    from .state import State
+
+# resource kind -> fn(state, rule): what another client's write does to that resource (each API module
+# registers its own, so the write goes through the same bookkeeping as a request would: etags, timestamps).
+WRITERS: dict[str, Callable[[State, dict[str, Any]], None]] = {}
 
 
 @dataclass
@@ -51,6 +60,25 @@ class Faults:
                     out.error = _error(rule)
         return out
 
+    def concurrent_writes(self, method: str, path: str, host: str, when: str) -> list[dict[str, Any]]:
+        """The ``[[concurrent_writes]]`` rules a request sets off ``before`` or ``after`` it is handled.
+
+        A rule matches like a fault (``method``, ``path``, ``host`` globs); ``when`` says whether the other
+        writer gets there just before the request (default) or right after it; ``times`` (default 1) bounds
+        how often it fires. The rule's ``resource`` names the writer (``WRITERS``) and carries its fields.
+        """
+        fired: list[dict[str, Any]] = []
+        with self._lock:
+            for rule in self.data.get("concurrent_writes", []):
+                if rule.get("when", "before") != when or not self._applies(rule, method, path, host, ""):
+                    continue
+                left = int(rule.get("times", 1))
+                if left <= 0:
+                    continue
+                rule["times"] = left - 1
+                fired.append(dict(rule))
+        return fired
+
     def _region_latency(self, region: str) -> float:
         table = self.data.get("region_latency_ms") or {}
         if not region or not table:
@@ -85,3 +113,12 @@ def _error(rule: dict[str, Any]) -> ApiError:
                                       429: "Resource has been exhausted (e.g. check quota).",
                                       500: "Internal error encountered."}.get(code, status)
     return ApiError(status, message, details, http_code=code)
+
+
+def write_concurrently(state: State, rules: list[dict[str, Any]]) -> None:
+    """Apply what the other writers of ``rules`` write (``concurrent_writes`` picked them)."""
+    for rule in rules:
+        writer = WRITERS.get(str(rule.get("resource")))
+        if writer is None:
+            raise ApiError("INTERNAL", f"emulator scenario: no concurrent writer for resource {rule.get('resource')!r}")
+        writer(state, rule)

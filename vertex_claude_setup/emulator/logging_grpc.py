@@ -1,9 +1,14 @@
-"""Cloud Logging ConfigServiceV2 over gRPC (GetBucket, UpdateBucket): the real client has no REST transport.
+"""Cloud Logging ConfigServiceV2 over gRPC (ListBuckets, GetBucket, UpdateBucket): the real client has no REST
+transport.
 
 Buckets live in ``project["logBuckets"]["{location}/{bucket}"]`` as JSON (``retentionDays``, ``locked``,
-``lifecycleState``…); ``_Default`` (30 days) and ``_Required`` (400 days, locked) exist in every project.
-A scenario seeds them with ``log_buckets = {"_Default" = {retentionDays = 10, locked = true}}``.
-Latency and error faults apply with method ``POST`` and path ``/google.logging.v2.ConfigServiceV2/<Rpc>``.
+``lifecycleState``…); ``_Default`` (30 days) and ``_Required`` (400 days, locked) exist in every project, in
+``global`` unless the organization has a default storage location (scenario ``log_storage_location =
+"europe-west1"``: both then live there, and ``locations/global/buckets/_Default`` is NOT_FOUND, as on Google).
+``ListBuckets`` takes ``locations/-`` for every location. A scenario seeds buckets with
+``log_buckets = {"_Default" = {retentionDays = 10, locked = true}}`` (a name without a location is in the
+storage location). Latency and error faults apply with method ``POST`` and path
+``/google.logging.v2.ConfigServiceV2/<Rpc>``; so do ``concurrent_writes`` (resource ``log_bucket``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .common import caller_has
-from .faults import Faults
+from .faults import WRITERS, Faults, write_concurrently
 from .googleerrors import ApiError
 from .server import GRPC_STARTERS
 from .state import State
@@ -22,20 +27,23 @@ from .state import State
 SERVICE_NAME = "google.logging.v2.ConfigServiceV2"
 HOST = "logging.googleapis.com"
 _NAME_RE = re.compile(r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/buckets/(?P<bucket>[^/]+)$")
+_PARENT_RE = re.compile(r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)$")
 _DEFAULTS: dict[str, dict[str, Any]] = {
-    "global/_Default": {"retentionDays": 30, "locked": False, "description": "Default bucket"},
-    "global/_Required": {"retentionDays": 400, "locked": True, "description": "Audit bucket"},
+    "_Default": {"retentionDays": 30, "locked": False, "description": "Default bucket"},
+    "_Required": {"retentionDays": 400, "locked": True, "description": "Audit bucket"},
 }
+PAGE_SIZE = 100
 
 
 def buckets(project: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The project's buckets, seeded with Google's two built-in ones (scenario ``log_buckets`` merged in)."""
     found: dict[str, dict[str, Any]] | None = project.get("logBuckets")
     if found is None:
-        found = {key: {"lifecycleState": "ACTIVE", "createTime": "2025-01-01T00:00:00Z", **value}
+        location = str(project.get("log_storage_location") or "global")
+        found = {f"{location}/{key}": {"lifecycleState": "ACTIVE", "createTime": "2025-01-01T00:00:00Z", **value}
                  for key, value in copy.deepcopy(_DEFAULTS).items()}
         for name, spec in (project.get("log_buckets") or {}).items():
-            key = name if "/" in name else f"global/{name}"
+            key = name if "/" in name else f"{location}/{name}"
             found.setdefault(key, {"lifecycleState": "ACTIVE", "retentionDays": 30, "locked": False}).update(spec)
         project["logBuckets"] = found
     return found
@@ -71,6 +79,32 @@ def get_bucket(state: State, request: Any) -> Any:
         return _to_proto(request.name, bucket)
 
 
+def list_buckets(state: State, request: Any) -> Any:
+    """``ListBuckets`` of ``projects/P/locations/L``; ``L = -`` lists every location (paged)."""
+    from google.cloud.logging_v2.types import ListBucketsResponse
+
+    match = _PARENT_RE.match(request.parent)
+    if not match:
+        raise ApiError("INVALID_ARGUMENT", f"Invalid parent: \"{request.parent}\"")
+    ref, location = match.group("project"), match.group("location")
+    project = state.project(ref)
+    if project is None or not caller_has(project, "logging.buckets.list"):
+        raise ApiError("PERMISSION_DENIED", f"Permission 'logging.buckets.list' denied on resource "
+                                            f"'{request.parent}' (or it may not exist).")
+    try:
+        start = int(request.page_token or 0)
+    except ValueError:
+        raise ApiError("INVALID_ARGUMENT", f"Invalid page token: \"{request.page_token}\"") from None
+    size = request.page_size if request.page_size > 0 else PAGE_SIZE
+    with state.lock:
+        listed = [(key, bucket) for key, bucket in sorted(buckets(project).items())
+                  if location == "-" or key.split("/")[0] == location]
+        page = [_to_proto(f"projects/{ref}/locations/{key.split('/')[0]}/buckets/{key.split('/')[1]}", bucket)
+                for key, bucket in listed[start:start + size]]
+    more = start + size < len(listed)
+    return ListBucketsResponse(buckets=page, next_page_token=str(start + size) if more else "")
+
+
 _MUTABLE = {"retention_days": "retentionDays", "description": "description", "analytics_enabled": "analyticsEnabled",
             "restricted_fields": "restrictedFields"}
 
@@ -104,6 +138,23 @@ def update_bucket(state: State, request: Any) -> Any:
         return _to_proto(request.name, bucket)
 
 
+def _write_bucket(state: State, rule: dict[str, Any]) -> None:
+    """Another writer sets a bucket's ``retentionDays`` (``bucket`` = ``_Default`` or ``location/name``)."""
+    project = state.project(str(rule["project"]))
+    if project is None:
+        return
+    name = str(rule.get("bucket") or "_Default")
+    with state.lock:
+        found = buckets(project)
+        key = name if "/" in name else next((k for k in sorted(found) if k.split("/")[1] == name), "")
+        if key in found:
+            found[key]["retentionDays"] = int(rule["retentionDays"])
+            found[key]["updateTime"] = "2026-01-01T00:00:00Z"
+
+
+WRITERS["log_bucket"] = _write_bucket
+
+
 def _free(host: str, port: int) -> bool:
     """Whether ``port`` can be bound (the HTTP port + 1 may be taken when many emulators run)."""
     import socket
@@ -123,7 +174,13 @@ def start(state: State, host: str, port: int) -> tuple[int, Callable[[], None]]:
 
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # no GOAWAY line on stderr when the server stops
     import grpc
-    from google.cloud.logging_v2.types import GetBucketRequest, LogBucket, UpdateBucketRequest
+    from google.cloud.logging_v2.types import (
+        GetBucketRequest,
+        ListBucketsRequest,
+        ListBucketsResponse,
+        LogBucket,
+        UpdateBucketRequest,
+    )
 
     from .googleerrors import GRPC_CODE
 
@@ -133,13 +190,16 @@ def start(state: State, host: str, port: int) -> tuple[int, Callable[[], None]]:
         def handler(request: Any, context: Any) -> Any:
             import time
 
-            fault = faults.match("POST", f"/{SERVICE_NAME}/{rpc}", HOST, "")
+            path = f"/{SERVICE_NAME}/{rpc}"
+            fault = faults.match("POST", path, HOST, "")
             if fault.latency_s:
                 time.sleep(fault.latency_s)
             try:
                 if fault.error is not None:
                     raise fault.error
+                write_concurrently(state, faults.concurrent_writes("POST", path, HOST, "before"))
                 result = fn(state, request)
+                write_concurrently(state, faults.concurrent_writes("POST", path, HOST, "after"))
             except ApiError as exc:
                 code = next(c for c in grpc.StatusCode if c.value[0] == GRPC_CODE.get(exc.status, 2))
                 context.abort(code, exc.message)
@@ -149,6 +209,9 @@ def start(state: State, host: str, port: int) -> tuple[int, Callable[[], None]]:
         return handler
 
     handlers = grpc.method_handlers_generic_handler(SERVICE_NAME, {
+        "ListBuckets": grpc.unary_unary_rpc_method_handler(
+            wrap("ListBuckets", list_buckets), request_deserializer=ListBucketsRequest.deserialize,
+            response_serializer=ListBucketsResponse.serialize),
         "GetBucket": grpc.unary_unary_rpc_method_handler(
             wrap("GetBucket", get_bucket), request_deserializer=GetBucketRequest.deserialize,
             response_serializer=LogBucket.serialize),

@@ -56,10 +56,16 @@ def _pair(req: Request) -> tuple[str, str]:
     return req.params["locationsId"], req.params["modelsId"]
 
 
-def _check_location(req: Request, location: str, model: str) -> None:
+# "To use request-response logging for Anthropic models, use a regional endpoint. The global endpoint and
+# multi-regional endpoints don't support this feature." (Vertex AI request-response logging docs)
+MULTI_REGIONS = {"us", "eu"}
+
+
+def _check_location(req: Request, location: str, model: str, *, writing: bool) -> None:
+    """Global refuses the config outright; a multi-region reads it (nothing set there) but refuses to set it."""
     path = _model_path(req.params["projectsId"], location, model)
     _check_host(req, location, path)
-    if location == "global" or location in {"us", "eu"}:
+    if location == "global" or (writing and location in MULTI_REGIONS):
         raise ApiError("INVALID_ARGUMENT", "Request-response logging for Anthropic models is not supported on the "
                                            f"{location} endpoint. Use a regional endpoint.")
 
@@ -75,7 +81,7 @@ def _check_model(req: Request, project: dict[str, Any], location: str, model: st
 def fetch_config(req: Request) -> dict[str, Any]:
     location, model = _pair(req)
     project = vertex_project(req, "aiplatform.endpoints.get")
-    _check_location(req, location, model)
+    _check_location(req, location, model, writing=False)
     _check_model(req, project, location, model)
     with req.state.lock:
         return copy.deepcopy(configs(project).get(f"{location}/{model}", {}))
@@ -151,7 +157,7 @@ EFFECTS["publisher_model_config"] = _apply_config
 def set_config(req: Request) -> dict[str, Any]:
     location, model = _pair(req)
     project = vertex_project(req, "aiplatform.endpoints.update")
-    _check_location(req, location, model)
+    _check_location(req, location, model, writing=True)
     _check_model(req, project, location, model)
     body = req.body or {}
     new = body.get("publisherModelConfig")

@@ -7,8 +7,10 @@ import copy
 from typing import Any
 
 from .common import caller_has, require_project
+from .faults import WRITERS
 from .googleerrors import ApiError
 from .server import Request, handles
+from .state import State
 
 API = "cloudresourcemanager.v3"
 HOST = "cloudresourcemanager.googleapis.com"
@@ -73,7 +75,10 @@ def set_iam_policy(req: Request) -> dict[str, Any]:
             # What that writer wrote (scenario ``iam_race_audit_config``): a blind retry would erase it.
             if project.get("iam_race_audit_config"):
                 current.setdefault("auditConfigs", []).append(copy.deepcopy(project["iam_race_audit_config"]))
-        if policy.get("etag") and policy["etag"] != current.get("etag"):
+        # The etag is a field of the mask like any other (the default mask is "bindings,etag"): a write whose
+        # mask leaves it out is the unchecked path, so a client that wants the check must name it, as gcloud
+        # does (it puts every key of the policy it sends in the mask).
+        if "etag" in mask and policy.get("etag") and policy["etag"] != current.get("etag"):
             raise ApiError("ABORTED", "There were concurrent policy changes. Please retry the whole "
                                       "read-modify-write with exponential backoff.", http_code=409)
         for binding in policy.get("bindings", []):
@@ -88,7 +93,7 @@ def set_iam_policy(req: Request) -> dict[str, Any]:
         for path in mask:
             if path == "etag":
                 continue
-            if path in policy:
+            if policy.get(path) not in (None, []):  # an empty list is no field in proto3 JSON
                 updated[path] = copy.deepcopy(policy[path])
             else:
                 updated.pop(path, None)
@@ -97,6 +102,24 @@ def set_iam_policy(req: Request) -> dict[str, Any]:
         updated["etag"] = _next_etag(current.get("etag", ""))
         project["iamPolicy"] = updated
         return copy.deepcopy(updated)
+
+
+def _write_policy(state: State, rule: dict[str, Any]) -> None:
+    """Another writer adds ``bindings`` and ``auditConfigs`` to the project's policy (a new etag, as on any write)."""
+    project = state.project(str(rule["project"]))
+    if project is None:
+        return
+    with state.lock:
+        policy = project["iamPolicy"]
+        for key in ("bindings", "auditConfigs"):
+            if rule.get(key):
+                policy.setdefault(key, []).extend(copy.deepcopy(rule[key]))
+        if any(b.get("condition") for b in policy.get("bindings", [])):
+            policy["version"] = 3
+        policy["etag"] = _next_etag(policy.get("etag", ""))
+
+
+WRITERS["iam_policy"] = _write_policy
 
 
 @handles(API, "cloudresourcemanager.projects.testIamPermissions")

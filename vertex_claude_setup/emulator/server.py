@@ -1,9 +1,9 @@
 """The emulator's HTTP server: routes from discovery documents, handlers registered per API module.
 
 A module registers a handler with ``@handles("serviceusage.v1", "serviceusage.services.get")``; the
-path it serves comes from Google's discovery document, never from our own guess. Requests may be
-prefixed with ``/_host/<hostname>`` to say which Google host they were meant for (used to emulate
-regional vs global Vertex hosts behind one port).
+path it serves comes from Google's discovery document, never from our own guess. Every API answers on
+one port at Google's own paths; which Google host a request was meant for (regional vs global Vertex
+hosts) is read from its ``Host`` header, as a recording proxy in front of Google would see it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from vertex_claude_setup.emulator import discovery
 
-from .faults import Faults
+from .faults import Faults, write_concurrently
 from .googleerrors import ApiError
 from .state import State
 
@@ -62,6 +62,7 @@ class Recorded:
     path: str
     host: str
     raw_body: bytes
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
 
     def json(self) -> Any:
         return json.loads(self.raw_body) if self.raw_body else None
@@ -158,12 +159,8 @@ class Emulator:
         parsed = urllib.parse.urlsplit(raw_path)
         path = urllib.parse.unquote(parsed.path)
         host = headers.get("host", "")
-        if path.startswith("/_host/"):
-            _, _, host_and_rest = path.partition("/_host/")
-            host, _, rest = host_and_rest.partition("/")
-            path = "/" + rest
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
-        self.requests.append(Recorded(method, path, host, raw_body))
+        self.requests.append(Recorded(method, path, host, raw_body, {k.lower(): v for k, v in headers.items()}))
         try:
             body: Any = json.loads(raw_body) if raw_body.strip() else None
         except ValueError:
@@ -181,6 +178,9 @@ class Emulator:
             if fault.error is not None:
                 return _error_response(fault.error)
             try:
+                # Another client's write that lands just before this request (scenario ``concurrent_writes``).
+                before = self.faults.concurrent_writes(method, path, host, "before")
+                write_concurrently(self.state, before)
                 if route_meth is not None and body is not None:
                     discovery.validate(route_meth.api, route_meth.request_schema, body)
                 result = handler(req)
@@ -188,7 +188,9 @@ class Emulator:
                 if method in _MUTATING:
                     self.state.save()
                 return _error_response(exc)
-            if method in _MUTATING or req.method_id.endswith("operations.get"):
+            after = self.faults.concurrent_writes(method, path, host, "after")
+            write_concurrently(self.state, after)
+            if method in _MUTATING or req.method_id.endswith("operations.get") or before or after:
                 self.state.save()
             return result if isinstance(result, Response) else Response(body=result)
 

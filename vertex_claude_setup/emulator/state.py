@@ -52,6 +52,7 @@ class State:
         for key in ("projects", "operations", "counters"):
             self.data.setdefault(key, {})
         self.data.setdefault("faults", [])
+        self.data.setdefault("concurrent_writes", [])
         self.data.setdefault("seed", 0)
         self.path = path
         self.lock = threading.RLock()
@@ -160,14 +161,17 @@ class State:
 
 # What a scenario may say. Emulator modules read their own sections (availability, quotas, principal…).
 SCENARIO_KEYS = {"defaults", "faults", "seed", "projects", "extra", "availability", "quotas", "principal",
-                 "region_latency_ms", "propagation"}
+                 "region_latency_ms", "propagation", "concurrent_writes"}
 PROJECT_KEYS = {"number", "state", "display_name", "parent", "billing_enabled", "enabled_services", "permissions",
                 "exists", "iam_policy", "availability", "quotas", "publisherModelConfigs", "bigquery", "log_buckets",
-                "iam_races", "iam_race_audit_config", "billingAccountName"}
+                "iam_races", "iam_race_audit_config", "billingAccountName", "log_storage_location"}
 FAULT_KEYS = {"method", "path", "host", "region", "status", "grpc_status", "message", "reason", "domain", "metadata",
               "times", "rate", "latency_ms", "retry_delay"}
 # ``[[propagation]]``: endpoints that still answer SERVICE_DISABLED after an enable completed (serviceusage.py).
 PROPAGATION_KEYS = {"service", "path", "calls", "seconds"}
+# Another client's write set off by a request: what it matches, when, and what it writes (per resource).
+WRITE_KEYS = {"method", "path", "host", "when", "times", "resource", "project", "bucket", "retentionDays", "dataset",
+              "table", "defaultPartitionExpirationMs", "expirationMs", "bindings", "auditConfigs"}
 
 
 def check_scenario(raw: Any, where: str) -> None:
@@ -191,6 +195,11 @@ def check_scenario(raw: Any, where: str) -> None:
         if not rule.get("path"):
             raise SetupError(f"{where}: propagation[{i}] needs a path",
                              'name the endpoint with a glob on the URL path, e.g. path = "*count-tokens:rawPredict"')
+    for i, rule in enumerate(raw.get("concurrent_writes") or []):
+        if not isinstance(rule, dict):
+            raise SetupError(f"{where}: concurrent_writes[{i}] must be a table",
+                             "write it as [[concurrent_writes]] with keys")
+        _known(where, f"concurrent_writes[{i}].", rule, WRITE_KEYS)
 
 
 def _known(where: str, prefix: str, table: Any, allowed: set[str]) -> None:

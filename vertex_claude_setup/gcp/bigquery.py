@@ -1,13 +1,17 @@
 """BigQuery v2 through google-cloud-bigquery: the log dataset, the log table's retention, and recent rows.
 
 Read-merge-write only: patches name the fields they change (``update_dataset``/``update_table`` with a
-field list), so access lists, labels and anything else the tool does not own stay as they are.
+field list), so access lists, labels and anything else the tool does not own stay as they are. A patch
+given the ``etag`` its resource was read with goes out with ``If-Match: <etag>`` (google-cloud-bigquery
+sends it when the resource carries an etag): a resource another writer changed since then answers 412,
+raised as ``StaleEtag`` so the caller re-reads and decides again.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from vertex_claude_setup.errors import GoogleApiError
 from vertex_claude_setup.gcp import retry
 
 from .errors import Where, from_api_core
@@ -16,6 +20,10 @@ from .session import GoogleApis
 API = "bigquery.googleapis.com"
 LOG_TABLE = "request_response_logging"
 DAY_MS = 86_400_000
+
+
+class StaleEtag(GoogleApiError):
+    """412: the resource changed since it was read (``If-Match`` failed): re-read it before writing again."""
 
 
 def client(google: GoogleApis) -> Any:
@@ -39,6 +47,9 @@ def _call(project: str, fn: Any, *, missing_ok: bool = False) -> Any:
         if missing_ok:
             return None
         raise
+    except exceptions.PreconditionFailed as exc:
+        err = from_api_core(exc, Where(API, project))
+        raise StaleEtag(err.message, err.hint, status=err.status, reason=err.reason, http_code=412) from None
     except exceptions.GoogleAPICallError as exc:
         raise from_api_core(exc, Where(API, project)) from None
 
@@ -66,12 +77,17 @@ def create_dataset(google: GoogleApis, project: str, dataset: str, location: str
 
 
 def set_default_partition_expiration(google: GoogleApis, project: str, dataset: str,
-                                     expiration_ms: int | None) -> dict[str, Any]:
-    """Patch only ``defaultPartitionExpirationMs`` (None clears it: partitions kept forever)."""
+                                     expiration_ms: int | None, etag: str | None = None) -> dict[str, Any]:
+    """Patch only ``defaultPartitionExpirationMs`` (None clears it: partitions kept forever).
+
+    With ``etag`` (of the read the decision was made on) the patch is ``If-Match``-guarded: StaleEtag if the
+    dataset changed since.
+    """
     from google.cloud import bigquery
 
     bq = client(google)
-    resource = bigquery.Dataset(f"{project}.{dataset}")
+    resource = bigquery.Dataset.from_api_repr({"datasetReference": {"projectId": project, "datasetId": dataset},
+                                               **({"etag": etag} if etag else {})})
     resource.default_partition_expiration_ms = expiration_ms
     updated = _call(project, lambda: bq.update_dataset(resource, ["default_partition_expiration_ms"], retry=None))
     return dict(updated.to_api_repr())
@@ -85,12 +101,16 @@ def get_table(google: GoogleApis, project: str, dataset: str, table: str = LOG_T
 
 
 def set_partition_expiration(google: GoogleApis, project: str, dataset: str, table: str,
-                             partitioning: dict[str, Any], expiration_ms: int | None) -> dict[str, Any]:
-    """Patch ``timePartitioning.expirationMs`` of a partitioned table, keeping its type and field."""
+                             partitioning: dict[str, Any], expiration_ms: int | None,
+                             etag: str | None = None) -> dict[str, Any]:
+    """Patch ``timePartitioning.expirationMs`` of a partitioned table, keeping its type and field
+    (``If-Match``-guarded with ``etag``, like ``set_default_partition_expiration``)."""
     from google.cloud import bigquery
 
     bq = client(google)
-    resource = bigquery.Table(f"{project}.{dataset}.{table}")
+    resource = bigquery.Table.from_api_repr({"tableReference": {"projectId": project, "datasetId": dataset,
+                                                                "tableId": table},
+                                             **({"etag": etag} if etag else {})})
     resource.time_partitioning = bigquery.TimePartitioning(
         type_=partitioning.get("type", "DAY"), field=partitioning.get("field"), expiration_ms=expiration_ms)
     updated = _call(project, lambda: bq.update_table(resource, ["time_partitioning"], retry=None))

@@ -1,12 +1,16 @@
 """Cloud Logging buckets through google-cloud-logging's ConfigServiceV2Client (gRPC: it has no REST transport).
 
-Only ``retention_days`` is ever written, with an update mask; a locked bucket is never touched.
+Only ``retention_days`` is ever written, with an update mask; a locked bucket is never touched. The
+``_Default`` bucket is not always in ``global`` (an organization's default storage location puts it
+elsewhere): it is found with ``ListBuckets`` under ``locations/-`` and then addressed by its real name.
+Buckets have no etag: a writer re-reads (``read_bucket``) right before ``UpdateBucket``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from vertex_claude_setup.errors import SetupError
 from vertex_claude_setup.gcp import retry
 
 from .errors import Where, from_api_core
@@ -42,37 +46,59 @@ def quiet_grpc() -> None:
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
 
-def bucket_name(project: str, bucket: str = DEFAULT_BUCKET, location: str = "global") -> str:
-    return f"projects/{project}/locations/{location}/buckets/{bucket}"
-
-
 def _as_json(bucket: Any) -> dict[str, Any]:
     return {"name": bucket.name, "retentionDays": int(bucket.retention_days), "locked": bool(bucket.locked),
             "lifecycleState": bucket.lifecycle_state.name}
 
 
+def _failed(exc: Exception, project: str) -> Exception:
+    return from_api_core(exc, Where(API, project))
+
+
 def get_bucket(google: GoogleApis, project: str, bucket: str = DEFAULT_BUCKET) -> dict[str, Any]:
-    """``GetBucket`` as plain data: name, retentionDays, locked, lifecycleState."""
+    """The project's ``bucket`` wherever it lives (``ListBuckets`` of ``locations/-``), as plain data:
+    name (its real one), retentionDays, locked, lifecycleState."""
+    from google.api_core import exceptions
+
+    client = config_client(google)
+    parent = f"projects/{project}/locations/-"
+
+    def find() -> Any:
+        return next((b for b in client.list_buckets(request={"parent": parent})
+                     if b.name.rsplit("/", 1)[-1] == bucket), None)
+
+    try:
+        found = retry.call(find)
+    except exceptions.GoogleAPICallError as exc:
+        raise _failed(exc, project) from None
+    if found is None:
+        raise SetupError(f"{API} (project {project}): no {bucket} log bucket in any location of project {project}",
+                         f"check `gcloud logging buckets list --project {project}`; Cloud Logging creates "
+                         f"{bucket} in every project")
+    return _as_json(found)
+
+
+def read_bucket(google: GoogleApis, project: str, name: str) -> dict[str, Any]:
+    """``GetBucket`` of a bucket's full name: the fresh state right before a write."""
     from google.api_core import exceptions
 
     client = config_client(google)
     try:
-        found = retry.call(lambda: client.get_bucket(request={"name": bucket_name(project, bucket)}))
+        found = retry.call(lambda: client.get_bucket(request={"name": name}))
     except exceptions.GoogleAPICallError as exc:
-        raise from_api_core(exc, Where(API, project)) from None
+        raise _failed(exc, project) from None
     return _as_json(found)
 
 
-def set_retention(google: GoogleApis, project: str, days: int, bucket: str = DEFAULT_BUCKET) -> dict[str, Any]:
-    """``UpdateBucket`` with ``update_mask: retention_days`` only."""
+def set_retention(google: GoogleApis, project: str, name: str, days: int) -> dict[str, Any]:
+    """``UpdateBucket`` of the bucket ``name`` with ``update_mask: retention_days`` only."""
     from google.api_core import exceptions
 
     client = config_client(google)
-    name = bucket_name(project, bucket)
     request = {"name": name, "bucket": {"name": name, "retention_days": days},
                "update_mask": {"paths": ["retention_days"]}}
     try:
         updated = retry.call(lambda: client.update_bucket(request=request))
     except exceptions.GoogleAPICallError as exc:
-        raise from_api_core(exc, Where(API, project)) from None
+        raise _failed(exc, project) from None
     return _as_json(updated)

@@ -1,9 +1,10 @@
 """Project IAM policy audit configs (Resource Manager v3): read, merge, write with etag and update mask.
 
 ``setIamPolicy`` carries the etag read by ``getIamPolicy`` (v3, so conditions survive) and
-``updateMask: auditConfigs``, so bindings are never rewritten. A 409 ABORTED etag race is retried
-by re-reading the policy and merging again. Nothing is removed: bindings, conditions and exemptions
-come back as they were.
+``updateMask: auditConfigs,etag``, so bindings are never rewritten and the etag check certainly applies
+(the etag is a policy field like any other: gcloud puts every key it sends in the mask, etag included).
+A 409 ABORTED etag race is retried by re-reading the policy and merging again. Nothing is removed:
+bindings, conditions, exemptions and other services' audit configs come back as they were.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def ensure_audit_logs(google: GoogleApis, project: str, service: str, log_types:
             policy.version = 3
         client.set_iam_policy(request=iam_policy_pb2.SetIamPolicyRequest(
             resource=f"projects/{project}", policy=policy,
-            update_mask=field_mask_pb2.FieldMask(paths=["audit_configs"])))
+            update_mask=field_mask_pb2.FieldMask(paths=["audit_configs", "etag"])))
 
     try:
         retry.call(attempt, retry_if=_aborted)

@@ -21,6 +21,7 @@ ROLE_FOR_PERMISSION: dict[str, str] = {
     "bigquery.tables.getData": "roles/bigquery.dataViewer",
     "bigquery.jobs.create": "roles/bigquery.jobUser",
     "logging.buckets.get": "roles/logging.viewer",
+    "logging.buckets.list": "roles/logging.viewer",
     "logging.buckets.update": "roles/logging.configWriter",
     "cloudquotas.quotas.get": "roles/cloudquotas.viewer",
 }

@@ -43,8 +43,9 @@ def _unreachable(exc: Exception, where: Where) -> SetupError:
 def fetch_raw(google: GoogleApis, project: str, region: str, model: str) -> dict[str, Any]:
     """``fetchPublisherModelConfig``; raises HttpError (callers classify 404/400 answers)."""
     url = model_url(google, project, region, model) + ":fetchPublisherModelConfig"
-    body = propagation.call(google.propagation,
-                            lambda: retry.call(lambda: request_json(google, "GET", url), retry_if=_transient))
+    headers = google.vertex_headers(region)
+    body = propagation.call(google.propagation, lambda: retry.call(
+        lambda: request_json(google, "GET", url, headers=headers), retry_if=_transient))
     return dict(body) if isinstance(body, dict) else {}
 
 
@@ -72,8 +73,9 @@ def set_logging(google: GoogleApis, project: str, region: str, model: str,
     where = Where(API, project, region, model)
     try:
         # A SERVICE_DISABLED answer was refused at the door: sending it again once propagated is safe.
+        headers = google.vertex_headers(region)
         operation = propagation.call(google.propagation, lambda: retry.call(
-            lambda: request_json(google, "POST", url, json=body), retry_if=_transient))
+            lambda: request_json(google, "POST", url, json=body, headers=headers), retry_if=_transient))
         done = wait(google, region, operation)
     except HttpError as exc:
         raise _explain(google, exc, where) from None
@@ -94,6 +96,7 @@ def wait(google: GoogleApis, region: str, operation: dict[str, Any], timeout: fl
     """Poll ``GET {regional host}/v1beta1/{name}`` until done (the first answer may already be done)."""
     deadline = time.monotonic() + timeout
     delay = 0.05
+    headers = google.vertex_headers(region)
     while not operation.get("done"):
         if time.monotonic() > deadline:
             raise SetupError(f"operation {operation.get('name')} did not finish within {int(timeout)} s",
@@ -102,5 +105,5 @@ def wait(google: GoogleApis, region: str, operation: dict[str, Any], timeout: fl
         delay = min(delay * 2, 5.0)
         url = f"{google.vertex_endpoint(region)}/v1beta1/{operation['name']}"
         operation = propagation.call(google.propagation, lambda u=url: retry.call(  # type: ignore[misc]
-            lambda: request_json(google, "GET", u), retry_if=_transient))
+            lambda: request_json(google, "GET", u, headers=headers), retry_if=_transient))
     return operation

@@ -90,13 +90,19 @@ class GoogleApis:
         return self.config.endpoints["aiplatform"].replace("{region}", region)
 
     def claude_base_url(self, region: str) -> str:
-        """``base_url`` for AnthropicVertex: a configured gateway, the emulator, or the region's host."""
+        """``base_url`` for AnthropicVertex: a configured gateway, the emulator, or the region's host.
+
+        Under the emulator it is the emulator's address with Google's own ``/v1`` path: the Google host the
+        call is meant for travels in the ``Host`` header (``vertex_headers``), as through a proxy.
+        """
         if self.config.endpoints.get("claude") and not self.emulator:
             return self.config.endpoints["claude"].replace("{region}", region).rstrip("/")
-        if self.emulator:
-            # Name the Google host the SDK would call, so the emulator checks regional vs global hosts.
-            return f"{self.emulator.http}/_host/{vertex_host(region)}/v1"
         return self.vertex_endpoint(region).rstrip("/") + "/v1"
+
+    def vertex_headers(self, region: str) -> dict[str, str]:
+        """Headers every Vertex AI call for ``region`` carries: under the emulator, ``Host`` names the Google
+        host that serves ``region`` (so it can tell a regional host from the global one); none for Google."""
+        return {"Host": vertex_host(region)} if self.emulator else {}
 
     def logging_target(self) -> str:
         """gRPC ``host:port`` of Cloud Logging (ConfigServiceV2 has no REST transport)."""
@@ -191,7 +197,9 @@ class GoogleApis:
         from anthropic import AnthropicVertex, AsyncAnthropicVertex
 
         cls: Any = AsyncAnthropicVertex if asynchronous else AnthropicVertex
-        extra = {"http_client": http_client} if http_client is not None else {}
+        extra: dict[str, Any] = {"http_client": http_client} if http_client is not None else {}
+        if self.vertex_headers(region):
+            extra["default_headers"] = self.vertex_headers(region)
         return cls(project_id=self.config.project, region=region, base_url=self.claude_base_url(region),
                    access_token=self.access_token(), max_retries=max_retries, timeout=timeout, **extra)
 

@@ -60,7 +60,8 @@ def wait_until_serving(google: GoogleApis, project: str, region: str) -> None:
     url = f"{google.vertex_endpoint(region)}/v1/projects/{project}/locations/{region}/operations"
     try:
         propagation.call(google.propagation, lambda: retry.call(
-            lambda: request_json(google, "GET", url, params={"pageSize": 1}), retry_if=_transient))
+            lambda: request_json(google, "GET", url, params={"pageSize": 1}, headers=google.vertex_headers(region)),
+            retry_if=_transient))
     except HttpError as exc:
         # Only "still disabled" (or still failing) after the deadline is an error here. Any other answer — a
         # 403 for a missing aiplatform.operations.list permission, say — means Vertex AI is serving the project;

@@ -34,7 +34,7 @@ def missing(ctx: Context, observed: dict[str, dict[str, list[str]]]) -> list[str
 
 
 class AuditLogsStep(Step):
-    """Resource Manager v3 getIamPolicy → merge → setIamPolicy (etag, ``updateMask: auditConfigs``)."""
+    """Resource Manager v3 getIamPolicy → merge → setIamPolicy (etag, ``updateMask: auditConfigs,etag``)."""
 
     name = "audit-logs"
     depends_on = ("project",)

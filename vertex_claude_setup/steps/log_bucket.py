@@ -3,6 +3,10 @@
 Retention is raised to ``retention_days`` when shorter, never lowered; a locked bucket cannot change and
 is reported, not touched. ``retention_days = 0`` (keep forever) asks for Cloud Logging's maximum, 3650 days,
 and the plan warns about it: ``_Default`` holds every log of the project, and storage past 30 days is billed.
+
+The bucket is found wherever it lives (an organization default storage location may put it outside ``global``).
+Buckets have no etag, so ``apply`` re-reads the bucket right before writing and never writes less than that
+fresh value (another writer may have raised it since the plan); ``verify`` reads back and names a lost race.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from vertex_claude_setup.engine.model import Change, Context, Finding, Step
+from vertex_claude_setup.errors import SetupError
 from vertex_claude_setup.gcp import cloud_logging
 
 MAX_BUCKET_DAYS = 3650
@@ -43,7 +48,7 @@ def forever_warning(step: str, project: str, current_days: int) -> Finding:
 
 
 class LogBucketStep(Step):
-    """Cloud Logging ConfigServiceV2 GetBucket/UpdateBucket (gRPC)."""
+    """Cloud Logging ConfigServiceV2 ListBuckets/GetBucket/UpdateBucket (gRPC)."""
 
     name = "log-bucket"
     depends_on = ("project",)
@@ -58,7 +63,7 @@ class LogBucketStep(Step):
         return [Change(self.name, "update", f"raise {cloud_logging.DEFAULT_BUCKET} log bucket retention",
                        before=f"{observed['retentionDays']} days", after=f"{target} days",
                        reason="Data Access audit logs are kept in _Default; never lowered",
-                       data={"days": target})]
+                       data={"days": target, "bucket": observed["name"]})]
 
     def check(self, ctx: Context, observed: Any) -> list[Finding]:
         target = target_days(ctx)
@@ -71,5 +76,28 @@ class LogBucketStep(Step):
         return []
 
     def apply(self, ctx: Context, change: Change) -> str:
-        updated = cloud_logging.set_retention(ctx.google, ctx.config.project, int(change.data["days"]))
+        project, target = ctx.config.project, int(change.data["days"])
+        name = change.data.get("bucket") or cloud_logging.get_bucket(ctx.google, project)["name"]
+        fresh = cloud_logging.read_bucket(ctx.google, project, name)  # no etag: re-read right before writing
+        if fresh["locked"]:
+            raise SetupError(f"log bucket {name} was locked at {fresh['retentionDays']} days while apply ran; "
+                             "not touched", locked_fix(project, target))
+        if fresh["retentionDays"] >= target:
+            return (f"retention is already {fresh['retentionDays']} days (changed by another writer since the "
+                    "plan): kept, not lowered")
+        updated = cloud_logging.set_retention(ctx.google, project, name, target)
         return f"retention {updated['retentionDays']} days"
+
+    def verify(self, ctx: Context) -> None:
+        """Read back: a retention short again right after apply raised it is a race lost to another writer."""
+        observed = self.read(ctx)
+        target = target_days(ctx)
+        if not observed["locked"] and observed["retentionDays"] < target:
+            raise SetupError(f"{self.name}: lost a race: another writer set log bucket {observed['name']} to "
+                             f"{observed['retentionDays']} days right after apply raised it to {target}",
+                             "re-run `vertex-claude-setup apply`, and find who else sets this retention (the "
+                             "project's Admin Activity audit log names them)")
+        left = self.diff(ctx, observed)
+        if left:
+            raise SetupError(f"{self.name}: still differs after apply: {left[0].summary}",
+                             "re-run `vertex-claude-setup apply`; if it persists, check the resource by hand")

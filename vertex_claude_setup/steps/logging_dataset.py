@@ -3,16 +3,25 @@
 Created if missing (in ``[logging] location``, with a default *partition* expiration of ``retention_days``);
 an existing dataset is adopted. Partition expirations shorter than the window are raised, never lowered;
 table expirations are reported, never set (they would delete the whole log table).
+
+Another writer may change a retention while ``apply`` runs: each raise re-reads the resource right before
+writing, decides again on that fresh value (a retention someone raised meanwhile is kept, never lowered),
+and writes with ``If-Match`` on the etag it read; a 412 starts over. ``verify`` reads back and names a lost
+race (a retention shortened again after the write).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from vertex_claude_setup.engine.model import Change, Context, Finding, Step
 from vertex_claude_setup.errors import SetupError
 from vertex_claude_setup.gcp import bigquery
 from vertex_claude_setup.steps import retention
+
+# Re-read → decide → If-Match write rounds before a retention raise gives up on a busy resource.
+RACE_ATTEMPTS = 4
 
 
 class LoggingDatasetStep(Step):
@@ -103,14 +112,74 @@ class LoggingDatasetStep(Step):
                     raise
                 return f"dataset {project}:{log.dataset} already exists: adopted"
             return f"created {project}:{log.dataset} in {created.get('location')}"
+        target = change.data["expirationMs"]
         if kind == "dataset-partition":
-            bigquery.set_default_partition_expiration(ctx.google, project, log.dataset, change.data["expirationMs"])
-            return "default partition expiration raised"
+            def dataset_now() -> tuple[Any, str | None]:
+                found = bigquery.get_dataset(ctx.google, project, log.dataset)
+                if found is None:
+                    raise SetupError(f"dataset {project}:{log.dataset} was deleted while apply ran",
+                                     "re-run `vertex-claude-setup apply` to create it again")
+                return found.get("defaultPartitionExpirationMs"), found.get("etag")
+
+            return _raise_guarded(
+                ctx, f"default partition expiration of dataset {project}:{log.dataset}", dataset_now,
+                lambda etag: bigquery.set_default_partition_expiration(ctx.google, project, log.dataset, target,
+                                                                       etag=etag),
+                done="default partition expiration raised")
         if kind == "table-partition":
-            bigquery.set_partition_expiration(ctx.google, project, log.dataset, bigquery.LOG_TABLE,
-                                              change.data["partitioning"], change.data["expirationMs"])
-            return "table partition expiration raised"
+            table_name = f"{project}:{log.dataset}.{bigquery.LOG_TABLE}"
+            partitioning = dict(change.data["partitioning"])
+
+            def table_now() -> tuple[Any, str | None]:
+                found = bigquery.get_table(ctx.google, project, log.dataset)
+                if found is None or not found.get("timePartitioning"):
+                    raise SetupError(f"table {table_name} was deleted or replaced while apply ran",
+                                     "re-run `vertex-claude-setup apply`")
+                partitioning.update(found["timePartitioning"])  # the fresh type and field are kept
+                return found["timePartitioning"].get("expirationMs"), found.get("etag")
+
+            return _raise_guarded(
+                ctx, f"partition expiration of table {table_name}", table_now,
+                lambda etag: bigquery.set_partition_expiration(ctx.google, project, log.dataset, bigquery.LOG_TABLE,
+                                                               partitioning, target, etag=etag),
+                done="table partition expiration raised")
         raise SetupError(f"{self.name}: unknown change kind {kind}")
+
+    def verify(self, ctx: Context) -> None:
+        """Read back: a retention short again right after apply raised it is a race lost to another writer."""
+        left = self.diff(ctx, self.read(ctx))
+        short = next((c for c in left if c.data.get("kind") in {"dataset-partition", "table-partition"}), None)
+        if short is not None:
+            raise SetupError(f"{self.name}: lost a race: another writer shortened it again right after apply "
+                             f"raised it ({short.summary}: now {short.before})",
+                             "re-run `vertex-claude-setup apply`, and find who else sets this retention (the "
+                             "dataset's Admin Activity audit log names them)")
+        if left:
+            raise SetupError(f"{self.name}: still differs after apply: {left[0].summary}",
+                             "re-run `vertex-claude-setup apply`; if it persists, check the resource by hand")
+
+
+def _raise_guarded(ctx: Context, what: str, read_now: Callable[[], tuple[Any, str | None]],
+                   write: Callable[[str | None], Any], *, done: str) -> str:
+    """Raise a retention to the configured window against its fresh value, ``If-Match``-guarded.
+
+    Each round re-reads (value and etag) right before writing; a value another writer raised meanwhile (or
+    set to never expire) is kept. A 412 (changed between that read and the write) starts a new round.
+    """
+    days = ctx.config.logging.retention_days
+    for _round in range(RACE_ATTEMPTS):
+        current, etag = read_now()
+        if not retention.needs_raise(current, days):
+            now = "never expires" if current in (None, "", 0, "0") else retention.days(current)
+            return f"{what} is already {now} (changed by another writer since the plan): kept, not lowered"
+        try:
+            write(etag)
+        except bigquery.StaleEtag:
+            continue
+        return done
+    raise SetupError(f"{what}: another writer changed it {RACE_ATTEMPTS} times while apply tried to raise it; "
+                     "not raised (lost the race)",
+                     "re-run `vertex-claude-setup apply` when the other writer is done")
 
 
 def _keep(resource: dict[str, Any] | None, fields: tuple[str, ...]) -> dict[str, Any] | None:

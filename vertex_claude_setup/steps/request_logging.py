@@ -1,8 +1,9 @@
 """Step: request-response logging per configured (model, region), written with an update mask.
 
 Every pair is read concurrently (a count-tokens probe for its availability class and
-``fetchPublisherModelConfig``), and applied concurrently. ``global`` cannot be configured (Google
-supports it only on regional endpoints) and is explained, not failed. A higher existing ``samplingRate`` is
+``fetchPublisherModelConfig``), and applied concurrently. ``global`` and the multi-regions ``us``/``eu``
+cannot be configured (Google supports it for Anthropic models only on regional endpoints): they are
+explained at plan time, never planned as a change. A higher existing ``samplingRate`` is
 kept (raised to the configured rate, never lowered). While the API step is about to
 enable Vertex AI, nothing here calls it: the changes are "known after apply".
 """
@@ -77,19 +78,28 @@ def combine(ctx: Context, model: str, region: str, verdict: Verdict, fetched: Fu
     return out
 
 
+def unsupported_state(region: str) -> str | None:
+    """``global`` / ``multi-region`` for a location where Google cannot set request-response logging, else None."""
+    from vertex_claude_setup import catalog
+
+    if catalog.logs_requests(region):
+        return None
+    return "global" if region == "global" else "multi-region"
+
+
 def read_all(ctx: Context, selected: list[tuple[str, str]]) -> list[dict[str, Any]]:
     """Every selected pair: all probes and fetches in flight at once, then combined."""
     if "api" in ctx.pending_upstream:
-        return [{"model": m, "region": r, "state": "global" if r == "global" else "pending"} for m, r in selected]
+        return [{"model": m, "region": r, "state": unsupported_state(r) or "pending"} for m, r in selected]
     from vertex_claude_setup.availability.probe import probe_pairs
 
-    regional = [(m, r) for m, r in selected if r != "global"]
+    regional = [(m, r) for m, r in selected if unsupported_state(r) is None]
     with ThreadPoolExecutor(max_workers=max(1, min(128, len(regional) + 1)), thread_name_prefix="pair") as pool:
         fetches = {p: pool.submit(publisher_config.fetch_raw, ctx.google, ctx.config.project, p[1], p[0])
                    for p in regional}
         # The same classified probe as `regions audit`, all pairs at once, while the fetches are in flight.
         verdicts = {(r.model, r.region): r.verdict for r in probe_pairs(ctx.google, ctx.config.project, regional)}
-        return [{"model": m, "region": r, "state": "global"} if r == "global"
+        return [{"model": m, "region": r, "state": unsupported_state(r)} if unsupported_state(r)
                 else combine(ctx, m, r, verdicts[(m, r)], fetches[(m, r)]) for m, r in selected]
 
 
@@ -184,13 +194,26 @@ class RequestLoggingStep(Step):
         out: list[Finding] = []
         globals_ = [p["model"] for p in observed["pairs"] if p["state"] == "global"]
         if globals_:
-            regional = next((r for r in ctx.config.regions if r != "global"), "us-east5")
+            regional = next((r for r in ctx.config.regions if unsupported_state(r) is None), "us-east5")
             out.append(Finding(self.name, "warning",
                                f"request-response logging cannot be configured in global (for {', '.join(globals_)}): "
                                "Google supports it for Anthropic models only on regional endpoints, so calls through "
                                "global are not logged",
                                f"send Claude calls to a regional endpoint (e.g. {regional}) for logged traffic, or "
                                "rely on Data Access audit logs for global calls"))
+        multi: dict[str, list[str]] = {}
+        for pair in observed["pairs"]:
+            if pair["state"] == "multi-region":
+                multi.setdefault(pair["region"], []).append(pair["model"])
+        for location, models in multi.items():
+            fallback = "europe-west1" if location == "eu" else "us-east5"
+            regional = next((r for r in ctx.config.regions if unsupported_state(r) is None), fallback)
+            out.append(Finding(self.name, "warning",
+                               f"request-response logging cannot be configured in the {location} multi-region (for "
+                               f"{', '.join(models)}): Google supports it for Anthropic models only on regional "
+                               f"endpoints, so calls through {location} are not logged",
+                               f"send Claude calls to a regional endpoint (e.g. {regional}) for logged traffic, or "
+                               f"rely on Data Access audit logs for {location} calls"))
         for pair in observed["pairs"]:
             if pair["state"] == "error":
                 out.append(Finding(self.name, "warning",
