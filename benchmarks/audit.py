@@ -52,8 +52,9 @@ BIN = Path(sys.executable).parent
 ONE_PROBE = """
 import sys
 from anthropic import AnthropicVertex
-base_url, region, model = sys.argv[1:4]
-client = AnthropicVertex(project_id="{project}", region=region, access_token="token", base_url=base_url)
+base_url, host, region, model = sys.argv[1:5]
+client = AnthropicVertex(project_id="{project}", region=region, access_token="token", base_url=base_url,
+                         default_headers={{"Host": host}})
 client.messages.count_tokens(model=model, messages=[{{"role": "user", "content": "Hey Claude!"}}])
 """
 
@@ -63,8 +64,8 @@ from concurrent.futures import ThreadPoolExecutor
 import anthropic
 from anthropic import AnthropicVertex
 bases, pairs = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-clients = {{r: AnthropicVertex(project_id="{project}", region=r, access_token="token", base_url=b)
-           for r, b in bases.items()}}
+clients = {{r: AnthropicVertex(project_id="{project}", region=r, access_token="token", base_url=b,
+                               default_headers={{"Host": h}}) for r, (b, h) in bases.items()}}
 def probe(pair):
     model, region = pair
     try:
@@ -125,14 +126,15 @@ def start_emulator(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("emulator did not start")
 
 
-def base_urls(emulator_url: str, regions: list[str]) -> dict[str, str]:
-    """What a user's script would pass as ``base_url`` to reach the emulator for each location."""
+def base_urls(emulator_url: str, regions: list[str]) -> dict[str, tuple[str, str]]:
+    """What a user's script would pass to reach the emulator for each location: ``base_url`` and the Host
+    header naming the Google host (as through a recording proxy)."""
     from vertex_claude_setup import config
     from vertex_claude_setup.gcp.session import EmulatorTarget, GoogleApis
 
     cfg = config.load(None, {"project": PROJECT}, environ={})
     google = GoogleApis(cfg, EmulatorTarget(http=emulator_url, grpc="127.0.0.1:1"))
-    return {r: google.claude_base_url(r) for r in regions}
+    return {r: (google.claude_base_url(r), google.vertex_headers(r)["Host"]) for r in regions}
 
 
 def all_pairs() -> tuple[list[str], list[str]]:
@@ -154,7 +156,7 @@ def measure(tmp: Path, emulator_url: str, models: list[str], regions: list[str],
         "tool": [str(BIN / "vertex-claude-setup"), "--project", PROJECT, "regions", "audit", "--refresh",
                  "--models", ",".join(models), "--regions", ",".join(regions), "--format", "json",
                  "--output", str(tmp / "audit.json")],
-        "one_probe": [sys.executable, "-c", ONE_PROBE.format(project=PROJECT), bases[one_region], one_region,
+        "one_probe": [sys.executable, "-c", ONE_PROBE.format(project=PROJECT), *bases[one_region], one_region,
                       models[0]],
         "threaded": [sys.executable, "-c", THREADED.format(project=PROJECT), json.dumps(bases), json.dumps(pairs)],
     }
