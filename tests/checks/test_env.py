@@ -183,14 +183,18 @@ def test_models_served_nowhere_are_left_out_with_a_note(emulator: Start, run: Ru
                           "(us-east5, global); left out\n")
 
 
-def test_a_model_without_a_claude_code_region_variable_is_explained(api_on: Emulator, run: Runner,
-                                                                    tmp_path: Path) -> None:
-    cfg = write_config(tmp_path / "new.toml", models=["claude-sonnet-4-6", "claude-opus-5-5"])
+@pytest.mark.parametrize(("model", "variable"), [
+    ("claude-opus-5-5", "VERTEX_REGION_CLAUDE_5_5_OPUS"), ("claude-sonnet-5-5", "VERTEX_REGION_CLAUDE_5_5_SONNET"),
+    ("claude-haiku-5-5", "VERTEX_REGION_CLAUDE_HAIKU_5_5")])
+def test_the_newest_models_are_pinned_with_claude_codes_own_variable(api_on: Emulator, run: Runner, tmp_path: Path,
+                                                                    model: str, variable: str) -> None:
+    """Claude Code 2.1.332 reads one VERTEX_REGION_* per model prefix; these had none in the catalog (nor had
+    Fable 5.1/5.2, which the emulator serves only with data sharing: see tests/scripts)."""
+    cfg = write_config(tmp_path / "new.toml", models=["claude-sonnet-4-6", model])
     result = run("env", "--format", "json", config=cfg)
     values = json.loads(result.out)
-    assert "ANTHROPIC_DEFAULT_OPUS_MODEL" not in values
-    assert result.err == ("note: claude-opus-5-5 is not served in us-east5 (served in global) and Claude Code has no "
-                          "per-model region variable for it; left out\n")
+    assert values[variable] == "global"  # served on global only; the chosen region is us-east5
+    assert result.err == ""
 
 
 def test_a_disabled_api_is_reported_not_guessed(emulator: Start, run: Runner, cfg: Path) -> None:
