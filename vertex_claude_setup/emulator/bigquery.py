@@ -26,8 +26,8 @@ _LOCATION_RE = re.compile(r"^(US|EU|[a-z]+-[a-z]+\d+)$")
 class BigQueryError(ApiError):
     """An ApiError with BigQuery's extra ``errors[]`` entry (``reason`` like ``notFound``)."""
 
-    def __init__(self, status: str, message: str, reason: str) -> None:
-        super().__init__(status, message)
+    def __init__(self, status: str, message: str, reason: str, http_code: int | None = None) -> None:
+        super().__init__(status, message, http_code=http_code)
         self.reason = reason
 
     def body(self) -> dict[str, Any]:
@@ -67,6 +67,13 @@ def _table_not_found(pid: str, dataset: str, table: str) -> BigQueryError:
 
 def _invalid(message: str) -> BigQueryError:
     return BigQueryError("INVALID_ARGUMENT", message, "invalid")
+
+
+def check_if_match(req: Request, resource: dict[str, Any]) -> None:
+    """``If-Match: <etag>`` on a patch: 412 when the resource changed since it was read (read-patch-write)."""
+    wanted = req.headers.get("if-match", "").strip()
+    if wanted and wanted != "*" and wanted != str(resource.get("etag", "")):
+        raise BigQueryError("FAILED_PRECONDITION", "Precondition check failed.", "conditionNotMet", http_code=412)
 
 
 def _int_ms(value: Any, field: str) -> int | None:
@@ -159,6 +166,7 @@ def patch_dataset(req: Request) -> dict[str, Any]:
         found = store(project)["datasets"].get(req.params["datasetsId"])
         if found is None:
             raise _dataset_not_found(project["projectId"], req.params["datasetsId"])
+        check_if_match(req, found)
         if "location" in body and body["location"] not in (None, found["location"]):
             raise _invalid("Cannot change dataset location.")
         for key, value in body.items():
@@ -268,6 +276,7 @@ def patch_table(req: Request) -> dict[str, Any]:
     body = dict(req.body or {})
     with req.state.lock:
         key, found = _existing_table(req, project)
+        check_if_match(req, found)
         if "timePartitioning" in body and body["timePartitioning"] is not None:
             new = dict(body["timePartitioning"])
             old = found.get("timePartitioning")
