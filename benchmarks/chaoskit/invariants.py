@@ -151,18 +151,26 @@ def lost(world: World, before: dict[str, Any], after: dict[str, Any], fired: lis
         if value == "ENABLED" and proj.get("services", {}).get(service) != "ENABLED":
             out.append(f"service {service} was disabled")
     out += _lost_fields(world, seed, proj)
-    races = int(seed.get("iam_races", 0)) - int(proj.get("iam_races", 0))
-    race_config = seed.get("iam_race_audit_config")
-    if races > 0 and race_config:
-        for entry in race_config.get("auditLogConfigs", []):
-            if (race_config["service"], entry["logType"]) not in audit_now:
-                out.append(f"audit config {race_config['service']} {entry['logType']} (a racing writer's) lost")
     for rule in fired:
         args = rule.get("args", {})
         if rule["writer"] == "iam_binding" and args["member"] not in now.get((args["role"], "{}"), set()):
             out.append(f"IAM binding {args['role']} {args['member']} (a concurrent writer's) lost")
         if rule["writer"] == "audit_config" and (args["service"], args["log_type"]) not in audit_now:
             out.append(f"audit config {args['service']} {args['log_type']} (a concurrent writer's) lost")
+        if rule["writer"] == "iam_race":
+            for entry in args.get("auditLogConfigs", []):
+                if (args["service"], entry["logType"]) not in audit_now:
+                    out.append(f"audit config {args['service']} {entry['logType']} (a racing writer's) lost")
+    return out
+
+
+def writers_that_struck(world: World, before: dict[str, Any], now: dict[str, Any]) -> list[dict[str, Any]]:
+    """The triggers that fired, plus ``iam_race`` when a setIamPolicy race happened (read before the calm)."""
+    out = [t for t in now.get("triggers", []) if t.get("fired")]
+    raced = int(project(before, world).get("iam_races", 0)) - int(project(now, world).get("iam_races", 0))
+    config = project(before, world).get("iam_race_audit_config")
+    if raced > 0 and config:
+        out.append({"writer": "iam_race", "args": config})
     return out
 
 

@@ -35,6 +35,8 @@ class Outcome:
     unexpected: list[str] = field(default_factory=list)
     hangs: list[str] = field(default_factory=list)
     fired: list[str] = field(default_factory=list)  # concurrent writers that struck
+    faulty_failed: bool = False  # an apply under faults, not interrupted, exited 1: no invariant, a resilience hint
+    emulator_trouble: str = ""  # the emulator's own errors, if any (a harness problem, shown with the details)
     seconds: float = 0.0
 
     @property
@@ -61,13 +63,13 @@ def run_schedule(sched: Schedule, opts: Options) -> Outcome:
                 if done.claimed_success and args[0] == "apply":
                     missing = invariants.unmet(world, before, emulator.state())
                     if missing:
-                        out.false_success.append(f"{label} exited {done.code} but the state lacks: "
-                                                 + "; ".join(missing))
+                        said = "exited 0" if done.code == 0 else "exited 3 (applied, checks failed)"
+                        out.false_success.append(f"{label} {said} but the state lacks: " + "; ".join(missing))
                 return done
 
             for i, kill in enumerate(sched.kills, 1):
                 run(f"apply-{i}", ["apply", "--auto-approve"], kill)
-            fired = [t for t in emulator.state().get("triggers", []) if t.get("fired")]
+            fired = invariants.writers_that_struck(world, before, emulator.state())
             out.fired = [f"{t['writer']} {t.get('args', {})}" for t in fired]
             emulator.calm(world.project)
             run("reapply", ["apply", "--auto-approve"])
@@ -81,6 +83,8 @@ def run_schedule(sched: Schedule, opts: Options) -> Outcome:
             out.not_converged.append(f"the calm re-apply and plan did not converge (plan exit {plan.code})")
         if missing:
             out.not_converged.append("the state lacks: " + "; ".join(missing))
+        out.faulty_failed = any(r.code not in (0, 3) and not r.signalled and not r.hung
+                                for r in out.runs if r.label.startswith("apply-"))
         out.lost = invariants.lost(world, before, after, fired)
         out.weakened = invariants.weakened(world, before, after, fired)
         out.unexpected = invariants.unexpected(out.runs)
@@ -88,6 +92,9 @@ def run_schedule(sched: Schedule, opts: Options) -> Outcome:
                      f"{r.label} still running {r.seconds:.0f}s after {r.signalled} (killed)"
                      for r in out.runs if r.hung]
         out.seconds = time.monotonic() - start
+        log = emulator.log.read_text(encoding="utf-8", errors="replace")
+        if "Traceback" in log or "Error handling request" in log:  # the fake failed, not the tool: say so
+            out.emulator_trouble = log[-3000:]
         if opts.keep is not None and out.failed:
             shutil.copytree(work, opts.keep / f"schedule-{sched.seed}-{sched.index:04d}", dirs_exist_ok=True)
     return out

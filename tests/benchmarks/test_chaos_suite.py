@@ -108,6 +108,20 @@ def test_invariants_name_what_a_concurrent_writer_had_and_was_overwritten() -> N
         invariants.lost(world, before, after, fired)
 
 
+def test_a_race_that_never_happened_expects_nothing() -> None:
+    world = _rich_world()
+    race = {"service": "sqladmin.googleapis.com", "auditLogConfigs": [{"logType": "DATA_WRITE"}]}
+    world.scenario["projects"][world.project].update(iam_races=1, iam_race_audit_config=race)
+    before = _state(world)
+    assert invariants.writers_that_struck(world, before, before) == []
+    raced = copy.deepcopy(before)
+    raced["projects"][world.project]["iam_races"] = 0
+    struck = invariants.writers_that_struck(world, before, raced)
+    assert struck == [{"writer": "iam_race", "args": race}]
+    assert invariants.lost(world, before, raced, struck) == [
+        "audit config sqladmin.googleapis.com DATA_WRITE (a racing writer's) lost"]
+
+
 def test_unmet_lists_what_the_config_asks_and_the_state_lacks() -> None:
     world = _rich_world()
     before = _state(world)
@@ -144,7 +158,7 @@ def test_one_schedule_end_to_end_iam_races() -> None:
                                                                 "auditLogConfigs": [{"logType": "DATA_WRITE"}]}})
     outcome = run_schedule(sched, Options(cap_s=90))
     assert [r.label for r in outcome.runs] == ["apply-1", "reapply", "plan"]
-    assert outcome.fired and outcome.fired[0].startswith("iam_binding")
+    assert [f.split()[0] for f in outcome.fired] == ["iam_binding", "iam_race"]  # both struck, both judged
     assert outcome.converged, outcome.not_converged
     assert (outcome.false_success, outcome.lost, outcome.weakened, outcome.unexpected, outcome.hangs) == \
         ([], [], [], [], [])
