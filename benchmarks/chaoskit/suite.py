@@ -64,6 +64,8 @@ def run_schedule(sched: Schedule, opts: Options) -> Outcome:
                     missing = invariants.unmet(world, before, emulator.state())
                     if missing:
                         said = "exited 0" if done.code == 0 else "exited 3 (applied, checks failed)"
+                        if "No changes." in done.output:
+                            said += " saying \"No changes\""
                         out.false_success.append(f"{label} {said} but the state lacks: " + "; ".join(missing))
                 return done
 
