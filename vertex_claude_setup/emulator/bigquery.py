@@ -70,6 +70,13 @@ def _invalid(message: str) -> BigQueryError:
     return BigQueryError("INVALID_ARGUMENT", message, "invalid")
 
 
+def check_if_match(req: Request, resource: dict[str, Any]) -> None:
+    """``If-Match: <etag>`` on a patch: 412 when the resource changed since it was read (read-patch-write)."""
+    wanted = req.headers.get("if-match", "").strip()
+    if wanted and wanted != "*" and wanted != str(resource.get("etag", "")):
+        raise BigQueryError("FAILED_PRECONDITION", "Precondition check failed.", "conditionNotMet", http_code=412)
+
+
 def _int_ms(value: Any, field: str) -> int | None:
     if value is None:
         return None
@@ -112,14 +119,6 @@ def _bump(resource: dict[str, Any]) -> None:
     resource["lastModifiedTime"] = now_ms()
     digits = re.sub(r"\D", "", str(resource.get("etag", ""))) or "0"
     resource["etag"] = f"e{int(digits) + 1}"
-
-
-def _check_if_match(req: Request, resource: dict[str, Any]) -> None:
-    """``If-Match: <etag>`` (sent by google-cloud-bigquery's update_* when the resource carries the etag it was
-    read with): a write over a resource changed since then is refused with 412, as BigQuery does."""
-    wanted = req.headers.get("if-match")
-    if wanted is not None and wanted != "*" and wanted != resource.get("etag"):
-        raise BigQueryError("FAILED_PRECONDITION", "Precondition check failed.", "conditionNotMet", http_code=412)
 
 
 # -- datasets ----------------------------------------------------------------------------------------
@@ -168,7 +167,7 @@ def patch_dataset(req: Request) -> dict[str, Any]:
         found = store(project)["datasets"].get(req.params["datasetsId"])
         if found is None:
             raise _dataset_not_found(project["projectId"], req.params["datasetsId"])
-        _check_if_match(req, found)
+        check_if_match(req, found)
         if "location" in body and body["location"] not in (None, found["location"]):
             raise _invalid("Cannot change dataset location.")
         for key, value in body.items():
@@ -278,7 +277,7 @@ def patch_table(req: Request) -> dict[str, Any]:
     body = dict(req.body or {})
     with req.state.lock:
         key, found = _existing_table(req, project)
-        _check_if_match(req, found)
+        check_if_match(req, found)
         if "timePartitioning" in body and body["timePartitioning"] is not None:
             new = dict(body["timePartitioning"])
             old = found.get("timePartitioning")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .googleerrors import ApiError, billing_disabled, permission_denied, service_disabled
+from .injection import operation_fault
 from .state import State
 
 SERVICE_TITLES = {
@@ -86,8 +87,11 @@ def new_operation(
     effect: tuple[str, dict[str, Any]] | None = None,
     error: ApiError | None = None,
 ) -> dict[str, Any]:
-    """Create an Operation; done at once unless the scenario sets ``operation_polls``."""
+    """Create an Operation; done at once unless the scenario sets ``operation_polls`` (or an operation fault)."""
     polls = int(state.data["defaults"].get("operation_polls", 0))
+    forced_polls, forced_error = operation_fault(state, name)
+    polls = polls if forced_polls is None else forced_polls
+    error = error or forced_error
     record: dict[str, Any] = {"name": name, "polls_left": polls, "response": response, "metadata": metadata,
                               "effect": list(effect) if effect else None,
                               "error": error.status_json() if error else None}

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import injection
 from .googleerrors import STATUS_FOR_HTTP, ApiError, error_info, retry_info
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ class Matched:
 
     latency_s: float = 0.0
     error: ApiError | None = None
+    reset: str = ""  # "before" (never processed) or "after" (processed, answer lost): the connection is reset
 
 
 class Faults:
@@ -33,30 +35,47 @@ class Faults:
 
     A rule matches on ``method``, ``path`` (glob on the URL path), ``host`` and ``region`` (glob),
     then adds ``latency_ms`` and/or answers ``status`` (HTTP code) with ``message``/``reason``.
-    ``times`` makes it one-shot (or N-shot); ``rate`` fires it with that probability, deterministic by
-    the scenario ``seed``. The friendlier ``[region_latency_ms]`` table (``"us-east5" = 200``, ``"*" = 20``)
-    adds latency per Vertex location: an exact name wins over the first matching glob.
+    ``times`` makes it one-shot (or N-shot, latency included); ``rate`` fires it with that probability,
+    deterministic by the scenario ``seed``. ``reset`` drops the connection instead of answering and
+    ``service_disabled`` answers a per-endpoint propagation window after an enable (both in ``injection``).
+    The friendlier ``[region_latency_ms]`` table (``"us-east5" = 200``, ``"*" = 20``) adds latency per
+    Vertex location: an exact name wins over the first matching glob.
     """
 
     def __init__(self, state_data: dict[str, Any]) -> None:
         self.data = state_data
-        self._rng = random.Random(state_data.get("seed", 0))
+        self._seed = state_data.get("seed", 0)
+        self._rng = random.Random(self._seed)
         self._lock = threading.Lock()
 
     def match(self, method: str, path: str, host: str, region: str) -> Matched:
         out = Matched(latency_s=self._region_latency(region))
         with self._lock:
+            if self.data.get("seed", 0) != self._seed:  # reseeded at runtime (admin surface): restart the draws
+                self._seed = self.data.get("seed", 0)
+                self._rng = random.Random(self._seed)
             for rule in self.data.get("faults", []):
                 if not self._applies(rule, method, path, host, region):
                     continue
+                disabled = rule.get("service_disabled")
+                if disabled and not injection.window_open(self.data, str(disabled), path):
+                    continue
                 if rule.get("rate") is not None and self._rng.random() >= float(rule["rate"]):
                     continue
+                if rule.get("times") is not None:  # an N-shot rule: each firing (latency included) counts
+                    if int(rule["times"]) <= 0:
+                        continue
+                    if out.error is not None or out.reset:
+                        continue  # an earlier rule already answers this call: this one keeps its shots
+                    rule["times"] = int(rule["times"]) - 1
                 out.latency_s += float(rule.get("latency_ms", 0)) / 1000
-                if rule.get("status") and out.error is None:
-                    if rule.get("times") is not None:
-                        if int(rule["times"]) <= 0:
-                            continue
-                        rule["times"] = int(rule["times"]) - 1
+                if out.error is not None or out.reset:
+                    continue
+                if rule.get("reset"):
+                    out.reset = str(rule["reset"])
+                elif disabled:
+                    out.error = injection.propagation_error(self.data, str(disabled), path)
+                elif rule.get("status"):
                     out.error = _error(rule)
         return out
 

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from . import injection
 from .common import caller_has
 from .faults import WRITERS, Faults, write_concurrently
 from .googleerrors import ApiError
@@ -194,6 +195,8 @@ def start(state: State, host: str, port: int) -> tuple[int, Callable[[], None]]:
             fault = faults.match("POST", path, HOST, "")
             if fault.latency_s:
                 time.sleep(fault.latency_s)
+            if fault.reset == "before":  # what a gRPC client reports for a dropped connection
+                context.abort(grpc.StatusCode.UNAVAILABLE, "recvmsg:Connection reset by peer")
             try:
                 if fault.error is not None:
                     raise fault.error
@@ -201,9 +204,13 @@ def start(state: State, host: str, port: int) -> tuple[int, Callable[[], None]]:
                 result = fn(state, request)
                 write_concurrently(state, faults.concurrent_writes("POST", path, HOST, "after"))
             except ApiError as exc:
+                injection.after_request(state, "POST", path, exc.http_code)
                 code = next(c for c in grpc.StatusCode if c.value[0] == GRPC_CODE.get(exc.status, 2))
                 context.abort(code, exc.message)
             state.save()
+            injection.after_request(state, "POST", path, 200)
+            if fault.reset == "after":
+                context.abort(grpc.StatusCode.UNAVAILABLE, "recvmsg:Connection reset by peer")
             return result
 
         return handler

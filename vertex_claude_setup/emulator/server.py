@@ -18,6 +18,7 @@ from typing import Any
 
 from vertex_claude_setup.emulator import discovery
 
+from . import admin, injection
 from .faults import Faults, write_concurrently
 from .googleerrors import ApiError
 from .state import State
@@ -105,7 +106,7 @@ def handles_path(http_method: str, regex: str) -> Callable[[Handler], Handler]:
     return register
 
 
-_INFRASTRUCTURE = {"server", "state", "faults", "discovery", "googleerrors", "common"}
+_INFRASTRUCTURE = {"server", "state", "faults", "discovery", "googleerrors", "common", "admin", "injection"}
 
 
 def _load_modules() -> None:
@@ -151,13 +152,17 @@ class Emulator:
         return answer()
 
     def accept(self, method: str, raw_path: str, headers: dict[str, str],
-               raw_body: bytes) -> tuple[float, Callable[[], Response]]:
+               raw_body: bytes, peer: str | None = None) -> tuple[float, Callable[[], Response]]:
         """Record and route one request: (seconds of injected latency, the work that answers it).
 
-        Split in two so the server waits out the latency without holding a thread per request.
+        Split in two so the server waits out the latency without holding a thread per request. The work
+        raises ``injection.ConnectionReset`` when a fault drops the connection. ``peer`` is the caller's
+        address (None in-process): the ``/_emulator/`` admin surface answers loopback callers only.
         """
         parsed = urllib.parse.urlsplit(raw_path)
         path = urllib.parse.unquote(parsed.path)
+        if path.startswith(admin.PREFIX) and admin.allowed(peer):
+            return 0.0, lambda: self._admin(method, path, raw_body)
         host = headers.get("host", "")
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
         self.requests.append(Recorded(method, path, host, raw_body, {k.lower(): v for k, v in headers.items()}))
@@ -174,7 +179,7 @@ class Emulator:
                       method_id=route_meth.id if route_meth else "")
         fault = self.faults.match(method, path, host, region_of(req))
 
-        def answer() -> Response:
+        def work() -> Response:
             if fault.error is not None:
                 return _error_response(fault.error)
             try:
@@ -194,7 +199,24 @@ class Emulator:
                 self.state.save()
             return result if isinstance(result, Response) else Response(body=result)
 
+        def answer() -> Response:
+            if fault.reset == "before":
+                raise injection.ConnectionReset(path)
+            resp = work()
+            injection.after_request(self.state, method, path, resp.status)
+            if fault.reset == "after":
+                raise injection.ConnectionReset(path)
+            return resp
+
         return fault.latency_s, answer
+
+    def _admin(self, method: str, path: str, raw_body: bytes) -> Response:
+        try:
+            body: Any = json.loads(raw_body) if raw_body.strip() else None
+        except ValueError:
+            return _error_response(ApiError("INVALID_ARGUMENT", "Invalid JSON payload received."))
+        status, out = admin.handle(self.state, method, path, body)
+        return Response(status=status, body=out)
 
     def _route(self, method: str, path: str) -> tuple[discovery.Method | None, Handler, dict[str, str]] | None:
         import re
@@ -306,10 +328,13 @@ class _HttpServer:
         raw = await request.read()
         headers = {k.lower(): v for k, v in request.headers.items()}
         try:
-            latency, answer = self._emulator.accept(request.method, request.raw_path, headers, raw)
+            latency, answer = self._emulator.accept(request.method, request.raw_path, headers, raw, request.remote)
             if latency:
                 await asyncio.sleep(latency)
             resp = answer()
+        except injection.ConnectionReset:
+            _reset(request.transport)
+            raise asyncio.CancelledError() from None
         except Exception as exc:  # a bug in the emulator must not hang the client
             resp = _error_response(ApiError("INTERNAL", f"emulator error: {type(exc).__name__}: {exc}"))
         out_headers = {"Content-Type": resp.content_type, **resp.headers}
@@ -339,6 +364,19 @@ async def _cancel_the_rest() -> None:
     for task in rest:
         task.cancel()
     await asyncio.gather(*rest, return_exceptions=True)
+
+
+def _reset(transport: Any) -> None:
+    """Close with a TCP RST (SO_LINGER 0), as a dropped connection looks to a client."""
+    import socket
+    import struct
+
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
 
 
 def _error_response(exc: ApiError) -> Response:

@@ -161,12 +161,12 @@ class State:
 
 # What a scenario may say. Emulator modules read their own sections (availability, quotas, principal…).
 SCENARIO_KEYS = {"defaults", "faults", "seed", "projects", "extra", "availability", "quotas", "principal",
-                 "region_latency_ms", "propagation", "concurrent_writes"}
+                 "region_latency_ms", "propagation", "concurrent_writes", "triggers", "operation_faults"}
 PROJECT_KEYS = {"number", "state", "display_name", "parent", "billing_enabled", "enabled_services", "permissions",
                 "exists", "iam_policy", "availability", "quotas", "publisherModelConfigs", "bigquery", "log_buckets",
-                "iam_races", "iam_race_audit_config", "billingAccountName", "log_storage_location"}
+                "iam_races", "iam_race_audit_config", "billingAccountName", "log_storage_location", "propagation"}
 FAULT_KEYS = {"method", "path", "host", "region", "status", "grpc_status", "message", "reason", "domain", "metadata",
-              "times", "rate", "latency_ms", "retry_delay"}
+              "times", "rate", "latency_ms", "retry_delay", "reset", "service_disabled"}
 # ``[[propagation]]``: endpoints that still answer SERVICE_DISABLED after an enable completed (serviceusage.py).
 PROPAGATION_KEYS = {"service", "path", "calls", "seconds"}
 # Another client's write set off by a request: what it matches, when, and what it writes (per resource).
@@ -188,6 +188,9 @@ def check_scenario(raw: Any, where: str) -> None:
         if not isinstance(rule, dict):
             raise SetupError(f"{where}: faults[{i}] must be a table", "write it as [[faults]] with keys")
         _known(where, f"faults[{i}].", rule, FAULT_KEYS)
+        if rule.get("reset") not in (None, "before", "after"):
+            raise SetupError(f"{where}: faults[{i}].reset must be \"before\" or \"after\"",
+                             "\"before\" drops the call unprocessed, \"after\" loses its answer")
     for i, rule in enumerate(raw.get("propagation") or []):
         if not isinstance(rule, dict):
             raise SetupError(f"{where}: propagation[{i}] must be a table", "write it as [[propagation]] with keys")
@@ -200,6 +203,21 @@ def check_scenario(raw: Any, where: str) -> None:
             raise SetupError(f"{where}: concurrent_writes[{i}] must be a table",
                              "write it as [[concurrent_writes]] with keys")
         _known(where, f"concurrent_writes[{i}].", rule, WRITE_KEYS)
+    _check_chaos(raw, where)
+
+
+def _check_chaos(raw: dict[str, Any], where: str) -> None:
+    """The chaos sections (``injection``): triggers name a known writer, operation faults known keys."""
+    from .injection import OPERATION_FAULT_KEYS, TRIGGER_KEYS, WRITERS
+
+    for section, allowed in (("triggers", TRIGGER_KEYS), ("operation_faults", OPERATION_FAULT_KEYS)):
+        for i, rule in enumerate(raw.get(section) or []):
+            if not isinstance(rule, dict):
+                raise SetupError(f"{where}: {section}[{i}] must be a table", f"write it as [[{section}]] with keys")
+            _known(where, f"{section}[{i}].", rule, allowed)
+            if section == "triggers" and rule.get("writer") not in WRITERS:
+                raise SetupError(f"{where}: triggers[{i}].writer must be one of {', '.join(sorted(WRITERS))}",
+                                 "name the concurrent writer to run")
 
 
 def _known(where: str, prefix: str, table: Any, allowed: set[str]) -> None:
