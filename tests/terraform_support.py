@@ -14,10 +14,11 @@ HERE = Path(__file__).resolve().parent / "export"
 GOLDEN = HERE / "golden"
 EPOCH = "1767225600"  # 2026-01-01: SOURCE_DATE_EPOCH makes the export's date reproducible
 SONNET = "claude-sonnet-4-5@20250929"
-OPUS = "claude-opus-4-1@20250805"
+HAIKU = "claude-haiku-4-5@20251001"
+OPUS = "claude-opus-4-7"  # served in the US and EU multi-regions and global only: not in us-east5
 # The configs that go with the scenarios in scenarios/ (docs/terraform.md shows the same ones).
 FRESH = {"regions": ["us-east5", "global"], "models": [SONNET]}
-EXISTING = {"regions": ["us-east5", "europe-west1", "global"], "models": [SONNET, OPUS],
+EXISTING = {"regions": ["us-east5", "global"], "models": [SONNET, HAIKU, OPUS],
             "extra": "[logging]\nsampling_rate = 0.25\n"}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from terraform_support import (
     EPOCH,
     EXISTING,
     FRESH,
+    HAIKU,
     OPUS,
     SONNET,
     check_golden,
@@ -69,7 +71,7 @@ def test_existing_project_export_matches_golden(make_env: Any, tmp_path: Path) -
     code, out, err = export(env, tmp_path / "tf")
     assert code == 0
     assert "4 existing resources adopted with import blocks" in out
-    # opus is not served in europe-west1: a failed check, said once (the file says where).
+    # opus 4.7 is not served in us-east5: a failed check, said once (the file says where).
     assert err == ("! 1 check failed: the files say where; `vertex-claude-setup plan` shows them with their fixes\n")
     check_golden("existing", tmp_path / "tf")
 
@@ -136,8 +138,7 @@ def test_stronger_values_in_place_are_exported_as_they_are(make_env: Any, tmp_pa
     # The pair logging at 0.5 keeps 0.5; pairs logging nothing yet get the configured 0.25.
     rates = {name: body["triggers_replace"]["sampling_rate"]
              for (kind, name), body in resources.items() if kind == "terraform_data"}
-    assert rates == {"request_logging_claude_opus_4_1_20250805_us_east5": 0.25,
-                     "request_logging_claude_sonnet_4_5_20250929_europe_west1": 0.25,
+    assert rates == {"request_logging_claude_haiku_4_5_20251001_us_east5": 0.25,
                      "request_logging_claude_sonnet_4_5_20250929_us_east5": 0.5}
     # The dataset's own description is not the tool's: it is not written, and ignore_changes keeps it.
     dataset = resources[("google_bigquery_dataset", "claude_logs")]
@@ -188,11 +189,40 @@ def test_audit_logs_that_all_services_already_provides_are_not_managed(make_env:
     assert "allServices also turns on DATA_READ, DATA_WRITE for every service; it is not managed here" in text
 
 
+def test_the_commands_terraform_runs_set_logging_without_weakening_it(make_env: Any, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    env = _existing(make_env)
+    export(env, tmp_path / "tf")
+    pairs = [body for (kind, _), body in parse(tmp_path / "tf")["resources"].items() if kind == "terraform_data"]
+    for body in pairs:  # as Terraform runs them: in the export's folder (no config there), with their environment
+        local_exec = body["provisioner"][0]["local-exec"]
+        with monkeypatch.context() as scope:
+            scope.delenv("VERTEX_CLAUDE_CONFIG")
+            scope.chdir(tmp_path / "tf")
+            for name, value in local_exec["environment"].items():
+                scope.setenv(name, value)
+            program, *args = shlex.split(local_exec["command"])
+            assert program == "vertex-claude-setup"
+            code, out, err = env.run(*args)
+        assert code == 0, out + err
+    configs = {key: {k: v for k, v in value["loggingConfig"].items() if k != "requestResponseLoggingSchemaVersion"}
+               for key, value in env.project["publisherModelConfigs"].items()}  # that field is output only
+    ours = {"outputUri": f"bq://{PROJECT}.claude_logs.request_response_logging"}
+    assert configs == {
+        f"us-east5/{SONNET}": {"enabled": True, "samplingRate": 0.5, "bigqueryDestination": ours},  # kept
+        f"us-east5/{HAIKU}": {"enabled": True, "samplingRate": 0.25, "bigqueryDestination": ours}}
+    # Exported again, every pair is adopted as it is: running the commands again changes nothing.
+    export(env, tmp_path / "again")
+    text = " ".join(line.lstrip("# ") for line in read_dir(tmp_path / "again")["request_logging.tf"].splitlines())
+    assert text.count("adopted, the command changes nothing") == 1
+    assert "on at sampling 0.5, higher than the configured 0.25: kept" in text
+
+
 def test_the_export_is_deterministic_whatever_the_order_of_the_config(make_env: Any, tmp_path: Path) -> None:
     env = _existing(make_env)
     export(env, tmp_path / "one")
     export(env, tmp_path / "two")
-    reordered = {**EXISTING, "regions": list(reversed(EXISTING["regions"])), "models": [OPUS, SONNET]}
+    reordered = {**EXISTING, "regions": list(reversed(EXISTING["regions"])), "models": [OPUS, SONNET, HAIKU]}
     export(make_env(scenario("existing"), **reordered), tmp_path / "three")
     assert read_dir(tmp_path / "one") == read_dir(tmp_path / "two") == read_dir(tmp_path / "three")
 

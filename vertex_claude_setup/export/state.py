@@ -117,10 +117,16 @@ def _dataset(ctx: Context, observed: dict[str, Any], changes: list[dict[str, Any
         return Dataset(exists=False, location=log.location, partition_ms=target)
     current = _ms(dataset.get("defaultPartitionExpirationMs"))
     raise_it = retention.needs_raise(current, log.retention_days)
+    location = str(dataset["location"])
+    far = [r for r in ctx.config.regions if r != "global" and not retention.location_covers(location, r)]
     table = observed["table"]
     problems = retention.dataset_problems(dataset, table) + (retention.table_problems(table) if table else [])
     # Raisable problems: the dataset's is raised here; the table's (Vertex AI creates it) by `apply`, below.
     notes = [f"{p.message}; fix: {p.fix}" for p in problems if not p.raisable]
+    if far:
+        notes.append(f"dataset location {location} is outside {', '.join(far)}: Vertex AI may refuse to "
+                     "log across locations; fix: one region's location for all logged regions, or a dataset per "
+                     "geography")
     for change in changes:
         if change.get("kind") == "table-partition":
             ref = table["tableReference"]
@@ -128,7 +134,7 @@ def _dataset(ctx: Context, observed: dict[str, Any], changes: list[dict[str, Any
                          f"{retention.days(table['timePartitioning']['expirationMs'])}, shorter than the dataset's: "
                          "Terraform does not manage the table Vertex AI creates; fix: `vertex-claude-setup apply` "
                          "raises it")
-    return Dataset(exists=True, location=str(dataset["location"]), partition_ms=target if raise_it else current,
+    return Dataset(exists=True, location=location, partition_ms=target if raise_it else current,
                    raised_from_ms=current if raise_it else None, notes=tuple(notes))
 
 

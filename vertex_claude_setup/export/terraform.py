@@ -54,8 +54,7 @@ def render(config: Config, state: ExportState, measured_on: datetime.date) -> di
     if state.bucket is not None:
         out["log_bucket.tf"] = _template("log-bucket", header=header, body=_bucket(config, state.bucket))
     if state.pairs:
-        out["request_logging.tf"] = _template("request-logging", header=header,
-                                              body="\n\n".join(_pair(config, p) for p in state.pairs))
+        out["request_logging.tf"] = _template("request-logging", header=header, body=_pairs(config, state.pairs))
     out["checks.tf"] = _template("checks", header=header, matrix=_matrix(state, measured_on),
                                  body=_log_table_check(config) if state.dataset is not None else "")
     return out
@@ -225,12 +224,19 @@ def resource_name(model: str, region: str) -> str:
     return slug if slug[0].isalpha() else f"pair_{slug}"
 
 
+def _pairs(config: Config, pairs: list[Pair]) -> str:
+    on_global = [p.model for p in pairs if p.state == "global"]
+    parts = []
+    if on_global:
+        parts.append("\n".join(_comments(
+            f"global ({', '.join(on_global)}): not configurable. Google supports request-response logging for "
+            "Anthropic models only on regional endpoints: calls through global are recorded by the Data Access "
+            "audit logs only.")))
+    return "\n\n".join([*parts, *(_pair(config, p) for p in pairs if p.state != "global")])
+
+
 def _pair(config: Config, pair: Pair) -> str:
     where = f"{pair.model} in {pair.region}"
-    if pair.state == "global":
-        return "\n".join(_comments(f"{where}: not configurable. Google supports request-response logging for "
-                                   "Anthropic models only on regional endpoints: calls through global are "
-                                   "recorded by the Data Access audit logs only."))
     if pair.state == "unavailable":
         return "\n".join(_comments(f"{where}: {pair.availability}, so logging is not configured there. "
                                    + (f"Fix: {pair.fix}" if pair.fix else "")))

@@ -5,9 +5,10 @@
 # audit` measures it. No Terraform data source can tell it, so it is recorded here; run that command to
 # measure it again.
 #
-#   model                       europe-west1            global     us-east5
-#   claude-opus-4-1@20250805    NOT_SERVABLE_IN_REGION  AVAILABLE  AVAILABLE
-#   claude-sonnet-4-5@20250929  AVAILABLE               AVAILABLE  AVAILABLE
+#   model                       global     us-east5
+#   claude-haiku-4-5@20251001   AVAILABLE  AVAILABLE
+#   claude-opus-4-7             AVAILABLE  NOT_SERVABLE_IN_REGION
+#   claude-sonnet-4-5@20250929  AVAILABLE  AVAILABLE
 
 # The smoke test ("Hey Claude!") is a billed request, so it is not a check block (those run at every plan):
 # run `vertex-claude-setup smoke-test` after apply.

@@ -13,25 +13,22 @@
 # sampling rate below: the configured one, or the higher one already in place. It needs
 # vertex-claude-setup on the PATH of the machine that runs Terraform (pip install vertex-claude-setup).
 
-# claude-opus-4-1@20250805 in europe-west1: NOT_SERVABLE_IN_REGION, so logging is not configured there. Fix:
-# call claude-opus-4-1@20250805 from another region; the catalog hints it is served in global, us-east5
-# (`vertex-claude-setup regions best claude-opus-4-1@20250805`)
+# global (claude-haiku-4-5@20251001, claude-opus-4-7, claude-sonnet-4-5@20250929): not configurable. Google
+# supports request-response logging for Anthropic models only on regional endpoints: calls through global are
+# recorded by the Data Access audit logs only.
 
-# claude-opus-4-1@20250805 in global: not configurable. Google supports request-response logging for Anthropic
-# models only on regional endpoints: calls through global are recorded by the Data Access audit logs only.
-
-# claude-opus-4-1@20250805 in us-east5: AVAILABLE; logging is off: the command turns it on (sampling 0.25).
-resource "terraform_data" "request_logging_claude_opus_4_1_20250805_us_east5" {
+# claude-haiku-4-5@20251001 in us-east5: AVAILABLE; logging is off: the command turns it on (sampling 0.25).
+resource "terraform_data" "request_logging_claude_haiku_4_5_20251001_us_east5" {
   triggers_replace = {
     project       = "demo-project"
-    model         = "claude-opus-4-1@20250805"
+    model         = "claude-haiku-4-5@20251001"
     region        = "us-east5"
     dataset       = "claude_logs"
     sampling_rate = 0.25
   }
 
   provisioner "local-exec" {
-    command = "vertex-claude-setup --project demo-project logging enable --model claude-opus-4-1@20250805 --region us-east5"
+    command = "vertex-claude-setup --project demo-project logging enable --model claude-haiku-4-5@20251001 --region us-east5"
     environment = {
       VERTEX_CLAUDE_LOGGING_DATASET        = "claude_logs"
       VERTEX_CLAUDE_LOGGING_LOCATION       = "US"
@@ -43,33 +40,9 @@ resource "terraform_data" "request_logging_claude_opus_4_1_20250805_us_east5" {
   depends_on = [google_project_service.vertex_ai, google_bigquery_dataset.claude_logs]
 }
 
-# claude-sonnet-4-5@20250929 in europe-west1: AVAILABLE; logging is off: the command turns it on (sampling
-# 0.25).
-resource "terraform_data" "request_logging_claude_sonnet_4_5_20250929_europe_west1" {
-  triggers_replace = {
-    project       = "demo-project"
-    model         = "claude-sonnet-4-5@20250929"
-    region        = "europe-west1"
-    dataset       = "claude_logs"
-    sampling_rate = 0.25
-  }
-
-  provisioner "local-exec" {
-    command = "vertex-claude-setup --project demo-project logging enable --model claude-sonnet-4-5@20250929 --region europe-west1"
-    environment = {
-      VERTEX_CLAUDE_LOGGING_DATASET        = "claude_logs"
-      VERTEX_CLAUDE_LOGGING_LOCATION       = "US"
-      VERTEX_CLAUDE_LOGGING_RETENTION_DAYS = "30"
-      VERTEX_CLAUDE_LOGGING_SAMPLING_RATE  = "0.25"
-    }
-  }
-
-  depends_on = [google_project_service.vertex_ai, google_bigquery_dataset.claude_logs]
-}
-
-# claude-sonnet-4-5@20250929 in global: not configurable. Google supports request-response logging for
-# Anthropic models only on regional endpoints: calls through global are recorded by the Data Access audit logs
-# only.
+# claude-opus-4-7 in us-east5: NOT_SERVABLE_IN_REGION, so logging is not configured there. Fix: call
+# claude-opus-4-7 from another region; the catalog hints it is served in global, us, eu (`vertex-claude-setup
+# regions best claude-opus-4-7`)
 
 # claude-sonnet-4-5@20250929 in us-east5: AVAILABLE; logging is on at sampling 0.5, higher than the configured
 # 0.25: kept.

@@ -13,7 +13,7 @@
 # sampling rate below: the configured one, or the higher one already in place. It needs
 # vertex-claude-setup on the PATH of the machine that runs Terraform (pip install vertex-claude-setup).
 
-# claude-sonnet-4-5@20250929 in global: not configurable. Google supports request-response logging for
+# global (claude-sonnet-4-5@20250929): not configurable. Google supports request-response logging for
 # Anthropic models only on regional endpoints: calls through global are recorded by the Data Access audit logs
 # only.
 
