@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import re
 import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +147,9 @@ def test_stronger_values_in_place_are_exported_as_they_are(make_env: Any, tmp_pa
 
 
 def test_shorter_values_are_raised_and_what_terraform_cannot_fix_is_said(make_env: Any, tmp_path: Path) -> None:
-    data = {"projects": {PROJECT: {"enabled_services": ["aiplatform.googleapis.com"],
+    policy = {"version": 1, "etag": "BwYAAAAAAAA=", "bindings": [], "auditConfigs": [
+        {"service": "aiplatform.googleapis.com", "auditLogConfigs": [{"logType": "DATA_READ"}]}]}
+    data = {"projects": {PROJECT: {"enabled_services": ["aiplatform.googleapis.com"], "iam_policy": policy,
                                    "log_buckets": {"_Default": {"retentionDays": 7}}}}}
     env: Env = make_env(data, models=[SONNET], extra="[logging]\nretention_days = 90\n")
     from vertex_claude_setup.emulator import bigquery
@@ -165,6 +168,12 @@ def test_shorter_values_are_raised_and_what_terraform_cannot_fix_is_said(make_en
         line.lstrip("# ") for line in files["bigquery.tf"].splitlines())
     assert resources[("google_logging_project_bucket_config", "default")]["retention_days"] == 90
     assert "# Raised from 7 days (never lowered).\n" in files["log_bucket.tf"]
+    # The audit config in place is adopted, and the log type the config asks for is added to it.
+    audit = resources[("google_project_iam_audit_config", "vertex_ai")]["audit_log_config"]
+    assert audit == [{"log_type": "DATA_READ"}, {"log_type": "DATA_WRITE"}]
+    assert "  # Added by this export (the configuration asks for it).\n  audit_log_config {\n    log_type = " \
+           '"DATA_WRITE"' in files["audit_logs.tf"]
+    assert "google_project_iam_audit_config.vertex_ai" in parse(tmp_path / "tf")["imports"]
 
 
 def test_a_locked_short_bucket_is_exported_as_it_is_and_called_non_compliant(make_env: Any, tmp_path: Path) -> None:
@@ -216,6 +225,25 @@ def test_the_commands_terraform_runs_set_logging_without_weakening_it(make_env: 
     text = " ".join(line.lstrip("# ") for line in read_dir(tmp_path / "again")["request_logging.tf"].splitlines())
     assert text.count("adopted, the command changes nothing") == 1
     assert "on at sampling 0.5, higher than the configured 0.25: kept" in text
+
+
+def test_impersonation_and_quota_project_reach_the_provider_and_the_commands(make_env: Any, tmp_path: Path) -> None:
+    odd = "ci;touch$(whoami)@demo-project.iam.gserviceaccount.com"  # valid per the config's rule, not for a shell
+    extra = f'impersonate_service_account = "{odd}"\nquota_project = "billing-project"\n'
+    env: Env = make_env(scenario("existing"), regions=["us-east5"], models=[SONNET], extra=extra)
+    assert export(env, tmp_path / "tf")[0] == 0
+    provider = hcl2.loads(read_dir(tmp_path / "tf")["versions.tf"])["provider"][0]['"google"']
+    assert (provider["impersonate_service_account"], provider["billing_project"], provider["user_project_override"]) \
+        == (f'"{odd}"', '"billing-project"', True)
+    (body,) = [b for (kind, _), b in parse(tmp_path / "tf")["resources"].items() if kind == "terraform_data"]
+    command = body["provisioner"][0]["local-exec"]["command"]
+    assert command.startswith("vertex-claude-setup ")
+    # What local-exec's /bin/sh makes of it: exactly these arguments, nothing run.
+    echoed = subprocess.run(["sh", "-c", "printf '%s\\n' " + command.removeprefix("vertex-claude-setup ")],
+                            capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert echoed.stdout.splitlines() == ["--project", PROJECT, "--impersonate-service-account", odd, "--quota-project",
+                                          "billing-project", "logging", "enable", "--model", SONNET, "--region",
+                                          "us-east5"]
 
 
 def test_the_export_is_deterministic_whatever_the_order_of_the_config(make_env: Any, tmp_path: Path) -> None:

@@ -46,7 +46,8 @@ class AuditLogs:
 
     exists: bool
     log_types: dict[str, list[str]]
-    added: tuple[str, ...]
+    added: tuple[str, ...]  # asked for by the config and missing: the export adds them
+    kept: tuple[str, ...]  # in place but not asked for (e.g. ADMIN_READ): kept as they are
     all_services: dict[str, list[str]]
 
 
@@ -159,8 +160,9 @@ def _audit(ctx: Context, observed: dict[str, dict[str, list[str]]]) -> AuditLogs
         log_types.setdefault(kind, [])
     all_services = {kind: sorted(set(members))
                     for kind, members in observed.get("allServices", {}).items()}
+    kept = tuple(sorted(kind for kind in log_types if kind not in audit_logs.wanted(ctx)))
     return AuditLogs(exists=own is not None, log_types=dict(sorted(log_types.items())), added=tuple(sorted(added)),
-                     all_services=dict(sorted(all_services.items())))
+                     kept=kept, all_services=dict(sorted(all_services.items())))
 
 
 def _bucket(ctx: Context, observed: dict[str, Any]) -> Bucket:

@@ -8,6 +8,7 @@ and the date it was read, so the same project exports the same bytes: names are 
 from __future__ import annotations
 
 import datetime
+import shlex
 import string
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -176,6 +177,8 @@ def _audit(project: str, audit: AuditLogs) -> str:
     for kind, members in audit.log_types.items():
         if kind in audit.added and audit.exists:
             body.append("# Added by this export (the configuration asks for it).")
+        if kind in audit.kept:
+            body.append("# Kept as it is (the configuration does not ask for it).")
         if members:
             body.append("# Exemptions kept as they are: their Claude calls are not audited (`logging verify` warns).")
         lines = [hcl.attribute("log_type", kind)]
@@ -241,12 +244,13 @@ def _pair(config: Config, pair: Pair) -> str:
         return "\n".join(_comments(f"{where}: {pair.availability}, so logging is not configured there. "
                                    + (f"Fix: {pair.fix}" if pair.fix else "")))
     log = config.logging
-    flags = [f"--project {config.project}"]
+    args = ["vertex-claude-setup", "--project", config.project]
     if config.impersonate_service_account:
-        flags.append(f"--impersonate-service-account {config.impersonate_service_account}")
+        args += ["--impersonate-service-account", config.impersonate_service_account]
     if config.quota_project:
-        flags.append(f"--quota-project {config.quota_project}")
-    command = (f"vertex-claude-setup {' '.join(flags)} logging enable --model {pair.model} --region {pair.region}")
+        args += ["--quota-project", config.quota_project]
+    # Quoted for the shell local-exec runs it in (a config value is never code).
+    command = shlex.join([*args, "logging", "enable", "--model", pair.model, "--region", pair.region])
     environment = {"VERTEX_CLAUDE_LOGGING_DATASET": log.dataset, "VERTEX_CLAUDE_LOGGING_LOCATION": log.location,
                    "VERTEX_CLAUDE_LOGGING_RETENTION_DAYS": str(log.retention_days),
                    "VERTEX_CLAUDE_LOGGING_SAMPLING_RATE": repr(pair.sampling_rate)}

@@ -9,6 +9,7 @@ resource "google_project_iam_audit_config" "vertex_ai" {
   project = "demo-project"
   service = "aiplatform.googleapis.com"
 
+  # Kept as it is (the configuration does not ask for it).
   audit_log_config {
     log_type = "ADMIN_READ"
   }
