@@ -227,6 +227,18 @@ def test_the_commands_terraform_runs_set_logging_without_weakening_it(make_env: 
     assert "on at sampling 0.5, higher than the configured 0.25: kept" in text
 
 
+def test_a_destination_already_enabled_elsewhere_is_kept_and_said(make_env: Any, tmp_path: Path) -> None:
+    data = scenario("existing")
+    elsewhere = "bq://audit-project.claude.requests"
+    data["projects"][PROJECT]["publisherModelConfigs"][f"us-east5/{SONNET}"]["loggingConfig"][
+        "bigqueryDestination"] = {"outputUri": elsewhere}
+    env: Env = make_env(data, regions=["us-east5"], models=[SONNET], extra="[logging]\nsampling_rate = 0.25\n")
+    assert export(env, tmp_path / "tf")[0] == 0
+    text = " ".join(line.lstrip("# ") for line in read_dir(tmp_path / "tf")["request_logging.tf"].splitlines())
+    assert (f"us-east5: AVAILABLE; logging is on at sampling 0.5, higher than the configured 0.25: kept; it writes "
+            f"to {elsewhere}, kept (its retention is not managed here).") in text
+
+
 def test_impersonation_and_quota_project_reach_the_provider_and_the_commands(make_env: Any, tmp_path: Path) -> None:
     odd = "ci;touch$(whoami)@demo-project.iam.gserviceaccount.com"  # valid per the config's rule, not for a shell
     extra = f'impersonate_service_account = "{odd}"\nquota_project = "billing-project"\n'
