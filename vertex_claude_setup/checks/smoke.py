@@ -113,6 +113,7 @@ def run_one(google: GoogleApis, model: str, region: str, *, stream: bool = False
     config = google.config
     result = SmokeResult(model=model, region=region, streamed=stream)
     start = time.perf_counter()
+    client = None
     try:
         client = google.anthropic_client(region)
         result.started, start = time.time(), time.perf_counter()  # measure the request, not the SDK import
@@ -130,6 +131,9 @@ def run_one(google: GoogleApis, model: str, region: str, *, stream: bool = False
     except Exception as exc:
         result.latency_s = time.perf_counter() - start
         _failure(result, exc, config, google.claude_base_url(region))
+    finally:
+        if client is not None:
+            client.close()  # its connection pool: a socket left to the garbage collector warns (ResourceWarning)
     return result
 
 

@@ -20,6 +20,8 @@ from .runtime import Options
 
 # name -> ("module:attribute", short help): imported only when the command runs (fast --help).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "export": ("vertex_claude_setup.cli.export:export_group",
+               "Write the setup as Terraform that adopts what exists with import blocks (reads only)."),
     "logging": ("vertex_claude_setup.cli.logging:logging_group",
                 "Verify logging compliance, or enable/disable request-response logging for one model and region."),
     "smoke-test": ("vertex_claude_setup.cli.smoke:smoke_test",
