@@ -21,7 +21,7 @@ from .state import State
 
 SERVICE_NAME = "google.logging.v2.ConfigServiceV2"
 HOST = "logging.googleapis.com"
-_NAME_RE = re.compile(r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/buckets/(?P<bucket>[^/]+)$")
+_NAME_RE = re.compile(r"projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/buckets/(?P<bucket>[^/]+)")
 _DEFAULTS: dict[str, dict[str, Any]] = {
     "global/_Default": {"retentionDays": 30, "locked": False, "description": "Default bucket"},
     "global/_Required": {"retentionDays": 400, "locked": True, "description": "Audit bucket"},
@@ -42,7 +42,7 @@ def buckets(project: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _lookup(state: State, name: str, permission: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    match = _NAME_RE.match(name)
+    match = _NAME_RE.fullmatch(name)
     if not match:
         raise ApiError("INVALID_ARGUMENT", f"Invalid bucket name: \"{name}\"")
     project = state.project(match.group("project"))
