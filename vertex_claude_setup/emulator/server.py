@@ -62,6 +62,7 @@ class Recorded:
     path: str
     host: str
     raw_body: bytes
+    query: str = ""  # the raw query string (tests check that no secret travels in a URL)
 
     def json(self) -> Any:
         return json.loads(self.raw_body) if self.raw_body else None
@@ -163,7 +164,7 @@ class Emulator:
             host, _, rest = host_and_rest.partition("/")
             path = "/" + rest
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
-        self.requests.append(Recorded(method, path, host, raw_body))
+        self.requests.append(Recorded(method, path, host, raw_body, parsed.query))
         try:
             body: Any = json.loads(raw_body) if raw_body.strip() else None
         except ValueError:
