@@ -138,6 +138,8 @@ MALFORMED: list[tuple[Callable[[dict[str, Any]], Any], str]] = [
     (lambda d: _step(d, "availability")["findings"][0].update(severity="fatal"),
      "steps[2].findings[0]: key 'severity' must be one of error, warning, info, got 'fatal'"),
     (lambda d: d["summary"].update(update=9), "the summary does not match its changes"),
+    (lambda d: d.update(project=f"{PROJECT}\nError: fine"),
+     f"key 'project' must be a project ID, got '{PROJECT}\\nError: fine'"),
 ]
 
 
@@ -156,3 +158,15 @@ def test_malformed_plan_files_are_one_line_errors(run: Runner, plan_path: Path, 
 
 def test_plan_file_is_private(run: Runner, plan_path: Path) -> None:
     assert stat.S_IMODE(plan_path.stat().st_mode) == 0o600
+
+
+def test_values_from_a_plan_never_break_the_error_line(run: Runner, plan_path: Path, tmp_path: Path) -> None:
+    doc = _doc(plan_path)
+    for change in _step(doc, "request-logging")["changes"]:
+        change["data"]["region"] = "us-east5\nApply complete!"
+    evil = _write(tmp_path / "evil.json", doc)
+    for args in (("show", str(evil)), ("--emulator", "apply", str(evil))):
+        result = run(*args)
+        assert (result.code, result.out) == (1, "")
+        assert result.err == (f"Error: plan file {evil}: step request-logging changes '{MODEL} in us-east5\\nApply "
+                              "complete!' twice\n  fix: never edit a plan; make a new one with `plan --out FILE`\n")

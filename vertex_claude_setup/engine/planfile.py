@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from vertex_claude_setup import __version__, localfiles
+from vertex_claude_setup.config import PROJECT_ID_RE
 from vertex_claude_setup.errors import PlanFileError
 
 from .model import SYMBOLS, Change, Finding, Plan, StepPlan, fingerprint
@@ -140,7 +141,7 @@ def _load(path: Path, known_steps: Collection[str]) -> Plan:
         for change in s.changes:
             key = change_key(change)
             if key in seen:
-                what = f"changes {key[1]}" if key[0] == "pair" else f"lists the change '{key[1]}'"
+                what = f"changes {_printable(key[1])}" if key[0] == "pair" else f"lists the change {_short(key[1])}"
                 raise PlanFileError(f"plan file {path}: step {s.step} {what} twice", EDITED_FIX)
             seen.add(key)
         if s.ok and s.fingerprint != fingerprint(s.observed):
@@ -154,6 +155,8 @@ def _shape_problem(raw: dict[str, Any], known_steps: Collection[str]) -> str:
     problem = _object_problem(raw, _TOP, "")
     if problem:
         return problem
+    if not PROJECT_ID_RE.fullmatch(raw["project"]):
+        return f"key 'project' must be a project ID, got {_short(raw['project'])}"
     names: set[str] = set()
     for i, step in enumerate(raw["steps"]):
         where = f"steps[{i}]: "
@@ -201,6 +204,11 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _printable(text: str) -> str:
+    """``text`` as is when it is plain, else escaped: a value from a plan file never breaks an error line."""
+    return text if text.isprintable() and len(text) <= 120 else _short(text)
+
+
 def check_still_valid(saved: Plan, current: Plan, path: Path) -> None:
     """Refuse a saved plan unless it is exactly what the current config and state produce.
 
@@ -231,7 +239,7 @@ def check_still_valid(saved: Plan, current: Plan, path: Path) -> None:
         given = {change_key(c): c.to_json() for c in old.changes}
         for key in [*wanted, *(k for k in given if k not in wanted)]:
             if wanted.get(key) != given.get(key):
-                about = f"for {key[1]}" if key[0] == "pair" else f"'{key[1]}'"
+                about = f"for {_printable(key[1])}" if key[0] == "pair" else _short(key[1])
                 raise PlanFileError(f"plan {path}: the change of step {old.step} {about} does not follow from "
                                     "the current state and configuration (the plan was altered)",
                                     "make a new plan with `plan --out FILE`")
