@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import sys
@@ -16,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vertex_claude_setup import catalog
+from vertex_claude_setup import catalog, urls
 
 from .errors import ConfigError
 
@@ -26,11 +27,22 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 DEFAULT_FILE = "vertex-claude.toml"
-PROJECT_ID_RE = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-DATASET_RE = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
-SERVICE_ACCOUNT_RE = re.compile(r"^[^@\s]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$")
-BIGQUERY_LOCATION_RE = re.compile(r"^(US|EU|[a-z]+-[a-z]+[0-9]+)$")
+# Ids are checked with fullmatch: `$` would also accept a trailing newline, which then reaches a URL or header.
+PROJECT_ID_RE = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
+DATASET_RE = re.compile(r"[A-Za-z0-9_]{1,1024}")
+# User-managed (NAME@PROJECT.iam…, domain-scoped PROJECT.example.com too) and Google's default service accounts
+# (NUMBER-compute@developer…, PROJECT@appspot…): full-matched, so nothing a shell or a header would act on passes.
+SERVICE_ACCOUNT_RE = re.compile(
+    r"[a-z0-9][a-z0-9-]{0,62}@(?:[a-z0-9][a-z0-9.-]{0,90}\.iam|developer|appspot)\.gserviceaccount\.com")
+BIGQUERY_LOCATION_RE = re.compile(r"US|EU|[a-z]+-[a-z]+[0-9]+")
 MIN_RETENTION_DAYS = 30
+# Numeric settings (seconds) read from the environment beside the config keys.
+# config.load checks every one, so junk fails before any call instead of deep inside one.
+ENV_NUMBERS: dict[str, tuple[float, float, str]] = {  # name -> (minimum, maximum, example)
+    "VERTEX_CLAUDE_RETRY_DEADLINE": (0.0, 3600.0, "60"),
+    "VERTEX_CLAUDE_RETRY_INITIAL": (0.0, 60.0, "0.5"),
+    "VERTEX_CLAUDE_AUDIT_CACHE_TTL": (0.0, 30 * 86400.0, "900"),
+}
 
 DEFAULT_ENDPOINTS: dict[str, str] = {
     "serviceusage": "https://serviceusage.googleapis.com",
@@ -84,6 +96,8 @@ class Config:
     endpoints: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ENDPOINTS))
     impersonate_service_account: str = ""
     quota_project: str = ""
+    # [endpoints] allow_insecure_http: plain http:// to a host that is not loopback (bearer tokens in cleartext).
+    allow_insecure_http: bool = False
     source: str = ""
 
     def digest(self) -> str:
@@ -127,6 +141,7 @@ _SCHEMA: dict[str, tuple[_Kind, Any]] = {
         "max_tokens": ("int", 100),
     }.items()},
     **{f"endpoints.{k}": ("str", v) for k, v in DEFAULT_ENDPOINTS.items()},
+    "endpoints.allow_insecure_http": ("bool", False),
 }
 _SECTIONS = {"logging", "smoke_test", "endpoints"}
 _TYPE_NAMES = {"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false",
@@ -147,9 +162,35 @@ def _check_type(where: str, key: str, kind: _Kind, value: Any) -> Any:
         "list": isinstance(value, list) and all(isinstance(v, str) for v in value),
     }[kind]
     if not ok:
-        raise ConfigError(f"{where}: key '{key}' must be {_TYPE_NAMES[kind]}, got {value!r}",
+        raise ConfigError(f"{where}: key '{key}' must be {_TYPE_NAMES[kind]}, got {_short(value)}",
                           f"write it as {_example(kind)}")
     return float(value) if kind == "float" else value
+
+
+def _short(value: Any) -> str:
+    """A value as it may appear in a one-line message: repr (so a newline shows as \\n), cut at 80 chars."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def env_number(name: str, default: float, environ: Mapping[str, str] | None = None) -> float:
+    """A number of seconds from the environment (``ENV_NUMBERS`` gives its range), or ``default`` when unset.
+
+    ``nan``, ``inf``, words and out-of-range values are a one-line error naming the variable.
+    """
+    environ = os.environ if environ is None else environ
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    low, high, example = ENV_NUMBERS[name]
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ConfigError(f"environment {name}: {_short(raw)} is not a number of seconds from {low:g} to {high:g}",
+                          f"set it like {name}={example}, or unset it")
+    return value
 
 
 def _example(kind: _Kind) -> str:
@@ -173,7 +214,7 @@ def _parse_env(name: str, key: str, kind: _Kind, raw: str) -> Any:
                 return False
             raise ValueError(raw)
     except ValueError:
-        raise ConfigError(f"{where}: '{raw}' is not {_TYPE_NAMES[kind]} (for key '{key}')",
+        raise ConfigError(f"{where}: {_short(raw)} is not {_TYPE_NAMES[kind]} (for key '{key}')",
                           f"set it like {name}={_example(kind).strip(chr(34))}") from None
     return raw
 
@@ -194,7 +235,7 @@ def _flatten(where: str, data: Mapping[str, Any]) -> dict[str, Any]:
             known = sorted(k.rpartition(".")[2] for k in _SCHEMA if k.rpartition(".")[0] == section)
             close = catalog._did_you_mean(name, known)  # compare names within the section, not the prefix
             where_in = f" in [{section}]" if section else ""
-            raise ConfigError(f"{where}: unknown key '{key}'",
+            raise ConfigError(f"{where}: unknown key {_short(key)}",
                               close.replace("did you mean", "rename it to").rstrip("?") if close
                               else f"remove it; known keys{where_in}: {', '.join(known)}")
         flat[key] = _check_type(where, key, _SCHEMA[key][0], value)
@@ -208,13 +249,17 @@ def read_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ConfigError(f"config file {path} not found",
                           "run `vertex-claude-setup init --project PROJECT` or pass --config") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.start})", "save it as UTF-8") from None
     except OSError as exc:
-        raise ConfigError(f"config file {path}: {exc.strerror}") from None
+        raise ConfigError(f"config file {path}: {exc.strerror or exc}") from None
     try:
-        data = tomllib.loads(text)
+        return _flatten(str(path), tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
-    return _flatten(str(path), data)
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply", "a config needs no nesting deeper than "
+                          "one table and one list") from None
 
 
 def load(
@@ -227,6 +272,8 @@ def load(
     ``path`` None means ``./vertex-claude.toml`` if present (or ``$VERTEX_CLAUDE_CONFIG``), else defaults only.
     """
     environ = os.environ if environ is None else environ
+    for name in ENV_NUMBERS:
+        env_number(name, 0.0, environ)
     if path is None and environ.get("VERTEX_CLAUDE_CONFIG"):
         path = Path(environ["VERTEX_CLAUDE_CONFIG"])
     explicit = path is not None
@@ -262,8 +309,8 @@ def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config
     if not project:
         raise ConfigError("no project configured",
                           "set project = \"my-project\" in vertex-claude.toml, GOOGLE_CLOUD_PROJECT, or --project")
-    if not PROJECT_ID_RE.match(project):
-        raise fail("project", f"'{project}' is not a valid project ID",
+    if not PROJECT_ID_RE.fullmatch(project):
+        raise fail("project", f"{_short(project)} is not a valid project ID",
                    "use the project ID (6-30 chars: lowercase letters, digits, hyphens; starts with a letter), "
                    "not the display name or number")
     regions = tuple(dict.fromkeys(values["regions"]))
@@ -272,14 +319,14 @@ def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config
     for region in regions:
         problem = catalog.check_region(region)
         if problem:
-            raise fail("regions", f"region '{region}': {problem}")
+            raise fail("regions", f"region {_short(region)}: {problem}")
     models = tuple(dict.fromkeys(values["models"] if values["models"] is not None else catalog.recommended_models()))
     if not models:
         raise fail("models", "no models configured", "list at least one, or remove the key for the defaults")
     for model in models:
         problem = catalog.check_model_id(model) or catalog.retired_error(model)
         if problem:
-            raise fail("models", f"model '{model}': {problem}")
+            raise fail("models", f"model {_short(model)}: {problem}")
     log = LoggingConfig(**{k.split(".")[1]: values[k] for k in _SCHEMA if k.startswith("logging.")})
     if log.retention_days != 0 and log.retention_days < MIN_RETENTION_DAYS:
         raise fail("logging.retention_days", f"retention_days = {log.retention_days} is below the minimum 30",
@@ -290,11 +337,11 @@ def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config
     if not 0 < log.sampling_rate <= 1:
         raise fail("logging.sampling_rate", f"sampling_rate = {log.sampling_rate} is outside (0, 1]",
                    "use a number greater than 0 and at most 1, e.g. 1.0")
-    if not BIGQUERY_LOCATION_RE.match(log.location):
-        raise fail("logging.location", f"location '{log.location}' is not a BigQuery location",
+    if not BIGQUERY_LOCATION_RE.fullmatch(log.location):
+        raise fail("logging.location", f"location {_short(log.location)} is not a BigQuery location",
                    'use a multi-region ("US" or "EU") or a region such as "us-east5"')
-    if not DATASET_RE.match(log.dataset):
-        raise fail("logging.dataset", f"dataset '{log.dataset}' is not a valid BigQuery dataset ID",
+    if not DATASET_RE.fullmatch(log.dataset):
+        raise fail("logging.dataset", f"dataset {_short(log.dataset)} is not a valid BigQuery dataset ID",
                    "use letters, digits and underscores only")
     smoke_values = {k.split(".")[1]: values[k] for k in _SCHEMA if k.startswith("smoke_test.")}
     smoke_values["model"] = smoke_values["model"] or models[0]
@@ -302,34 +349,46 @@ def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config
     smoke = SmokeTestConfig(**smoke_values)
     problem = catalog.check_model_id(smoke.model) or catalog.retired_error(smoke.model)
     if problem:
-        raise fail("smoke_test.model", f"model '{smoke.model}': {problem}")
+        raise fail("smoke_test.model", f"model {_short(smoke.model)}: {problem}")
     problem = catalog.check_region(smoke.region)
     if problem:
-        raise fail("smoke_test.region", f"region '{smoke.region}': {problem}")
+        raise fail("smoke_test.region", f"region {_short(smoke.region)}: {problem}")
     if not 1 <= smoke.max_tokens <= 64000:
         raise fail("smoke_test.max_tokens", f"max_tokens = {smoke.max_tokens} is out of range", "use 1..64000")
-    endpoints = {k.split(".")[1]: values[k] for k in _SCHEMA if k.startswith("endpoints.")}
+    allow_http = values["endpoints.allow_insecure_http"]
+    endpoints = {k.split(".")[1]: values[k] for k in _SCHEMA
+                 if k.startswith("endpoints.") and k != "endpoints.allow_insecure_http"}
     for name, url in endpoints.items():
-        _check_endpoint(name, url, fail)
+        _check_endpoint(name, url, allow_http, fail)
     sa = values["impersonate_service_account"]
-    if sa and not SERVICE_ACCOUNT_RE.match(sa):
-        raise fail("impersonate_service_account", f"'{sa}' is not a service account email",
+    if sa and not SERVICE_ACCOUNT_RE.fullmatch(sa):
+        raise fail("impersonate_service_account", f"{_short(sa)} is not a service account email",
                    "use NAME@PROJECT.iam.gserviceaccount.com")
     quota_project = values["quota_project"]
-    if quota_project and not PROJECT_ID_RE.match(quota_project):
-        raise fail("quota_project", f"'{quota_project}' is not a valid project ID", "use a project ID")
+    if quota_project and not PROJECT_ID_RE.fullmatch(quota_project):
+        raise fail("quota_project", f"{_short(quota_project)} is not a valid project ID", "use a project ID")
     return Config(project=project, regions=regions, models=models, logging=log, smoke_test=smoke,
                   endpoints=endpoints, impersonate_service_account=sa, quota_project=quota_project,
-                  source=source)
+                  allow_insecure_http=allow_http, source=source)
 
 
-def _check_endpoint(name: str, url: str, fail: Callable[[str, str, str], ConfigError]) -> None:
-    if name == "logging":  # gRPC target host:port
-        if not re.match(r"^[\w.-]+:\d+$", url):
-            raise fail("endpoints.logging", f"endpoint '{url}' is not host:port", "e.g. logging.googleapis.com:443")
+def _check_endpoint(name: str, url: str, allow_http: bool, fail: Callable[[str, str, str], ConfigError]) -> None:
+    key = f"endpoints.{name}"
+    if name == "logging":  # gRPC target host:port (always TLS to Google)
+        if not urls.is_host_port(url):
+            raise fail(key, f"endpoint {_short(url)} is not host:port", "e.g. logging.googleapis.com:443")
         return
     if name == "claude" and not url:
         return
-    if not re.match(r"^https?://[^\s/]+", url):
-        raise fail(f"endpoints.{name}", f"endpoint '{url}' is not an http(s) URL",
+    # {region} is a placeholder the tool fills in (aiplatform, claude): check the URL as it will be used.
+    problem, parts = urls.url_problem(url.replace("{region}", "us-east5"))
+    if problem == urls.NO_SCHEME:
+        raise fail(key, f"endpoint {_short(url)} is not an http(s) URL",
                    "write the scheme too, e.g. https://serviceusage.googleapis.com")
+    if problem:
+        raise fail(key, f"endpoint {_short(url)} is not a usable URL: {problem}",
+                   "write the whole base URL, e.g. https://serviceusage.googleapis.com")
+    if parts.scheme == "http" and not allow_http and not urls.is_loopback(parts.hostname or ""):
+        raise fail(key, f"endpoint {_short(url)} is plain http: your Google access token would cross the network "
+                        "unencrypted", "use https://, or, for a proxy on a network you trust, set "
+                                       "allow_insecure_http = true in [endpoints]")

@@ -154,6 +154,7 @@ def test_global_and_regional_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
         assert hosts == {"global": "aiplatform.googleapis.com", "us-east5": "us-east5-aiplatform.googleapis.com"}
         # A regional host asked for location global is a 404, as on Google.
         base = google.claude_base_url("us-east5")
+        # Closed on leaving: an open client's socket would be collected (and warned about) in a later test.
         with anthropic.AnthropicVertex(project_id="good-project", region="global", base_url=base,
                                        access_token="t", max_retries=0,
                                        default_headers=google.vertex_headers("us-east5")) as client, \

@@ -163,3 +163,24 @@ def test_emulated_tokeninfo_answers_like_google(emulator: Start) -> None:
     assert int(info["expires_in"]) > 0 and info["exp"].isdigit()
     missing = requests.get(f"{base}/tokeninfo", timeout=5)
     assert (missing.status_code, missing.json()["error"]) == (400, "invalid_token")
+
+
+def test_tokeninfo_never_carries_the_token_in_a_url(emulator: Start, run: Runner) -> None:
+    """URLs end up in proxy and access logs: the token goes in the Authorization header of a POST."""
+    emu = emulator(_scenario())
+    result = run("doctor")
+    assert "principal:      alice@example.com" in result.out  # tokeninfo did get the token
+    calls = [r for r in emu.requests if r.path == "/tokeninfo"]
+    assert calls
+    assert all(r.method == "POST" and r.query == "" and r.raw_body == b"" for r in calls)
+
+
+def test_emulated_tokeninfo_takes_the_bearer_header(emulator: Start) -> None:
+    import requests
+
+    emu = emulator(_scenario())
+    base = f"http://{emu.address[0]}:{emu.address[1]}"
+    info = requests.post(f"{base}/tokeninfo", headers={"Authorization": "Bearer t"}, timeout=5).json()
+    assert info["email"] == "alice@example.com"
+    missing = requests.post(f"{base}/tokeninfo", headers={"Authorization": "Basic dTpw"}, timeout=5)
+    assert (missing.status_code, missing.json()["error"]) == (400, "invalid_token")

@@ -80,8 +80,9 @@ def test_unknown_key_suggestion_compares_within_the_section(run: Runner,
     config_file(f'project = "{PROJECT}"\n[endpoints]\nfoo = "https://x"\n')
     unknown = run("plan")
     assert unknown.err == ("Error: vertex-claude.toml: unknown key 'endpoints.foo'\n"
-                           "  fix: remove it; known keys in [endpoints]: aiplatform, aiplatform_global, bigquery, "
-                           "claude, cloudbilling, cloudquotas, logging, oauth2, resourcemanager, serviceusage\n")
+                           "  fix: remove it; known keys in [endpoints]: aiplatform, aiplatform_global, "
+                           "allow_insecure_http, bigquery, claude, cloudbilling, cloudquotas, logging, oauth2, "
+                           "resourcemanager, serviceusage\n")
 
 
 def test_bigquery_location_is_validated(run: Runner, config_file: Callable[[str], Path]) -> None:

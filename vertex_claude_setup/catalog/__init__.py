@@ -16,8 +16,9 @@ from typing import Any, Literal
 
 from vertex_claude_setup.errors import ConfigError
 
-MODEL_ID_RE = re.compile(r"^claude-[a-z0-9-]+(@\d{8})?$")
-_DASHED_DATE_RE = re.compile(r"^(claude-[a-z0-9-]+?)-(\d{8})$")
+# fullmatch only: `$` would accept a trailing newline; [0-9], not \d, which also matches non-ASCII digits.
+MODEL_ID_RE = re.compile(r"claude-[a-z0-9-]+(@[0-9]{8})?")
+_DASHED_DATE_RE = re.compile(r"(claude-[a-z0-9-]+?)-([0-9]{8})")
 
 Status = Literal["active", "deprecated", "retired"]
 
@@ -157,10 +158,10 @@ def check_model_id(model_id: str) -> str:
 
     Ids unknown to the catalog but well-formed are allowed: Google ships models faster than catalogs.
     """
-    dashed = _DASHED_DATE_RE.match(model_id)
+    dashed = _DASHED_DATE_RE.fullmatch(model_id)
     if dashed:
         return f"Vertex model ids put the date after '@': use '{dashed.group(1)}@{dashed.group(2)}'"
-    if not MODEL_ID_RE.match(model_id):
+    if not MODEL_ID_RE.fullmatch(model_id):
         hint = _did_you_mean(model_id, list(models()))
         return "use a Vertex id like 'claude-sonnet-4@20250514' (see `vertex-claude-setup models`)" + (
             f"; {hint}" if hint else ""

@@ -114,12 +114,17 @@ def _describe(creds: Any) -> tuple[str, str, list[str]]:
 
 
 def tokeninfo(google: GoogleApis, token: str) -> dict[str, Any]:
-    """OAuth2 token introspection; ``{}`` when it does not answer (errors never echo the token or URL)."""
+    """OAuth2 token introspection; ``{}`` when it does not answer (errors never echo the token or URL).
+
+    The token goes in the ``Authorization`` header of a POST, as Google's own auth library sends it
+    (google-auth-library-nodejs ``getTokenInfo``), never in the URL, where proxies and access logs keep it.
+    """
     import requests
 
     url = google.endpoint("oauth2").rstrip("/") + "/tokeninfo"
     try:
-        resp = requests.get(url, params={"access_token": token}, timeout=15)
+        resp = requests.post(url, headers={"Authorization": f"Bearer {token}",
+                                           "Content-Type": "application/x-www-form-urlencoded"}, timeout=15)
     except requests.RequestException:
         return {}
     if resp.status_code != 200:

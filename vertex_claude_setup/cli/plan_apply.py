@@ -99,7 +99,7 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
       vertex-claude-setup apply --auto-approve --fail-on-check
     """
     from vertex_claude_setup.engine import planfile
-    from vertex_claude_setup.steps import workflow
+    from vertex_claude_setup.steps import STEP_NAMES, workflow
 
     from .render import plan as render
     from .runtime import open_runtime
@@ -107,9 +107,8 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
     with open_runtime(options(ctx)) as rt:
         the_plan = workflow.make_plan(rt.context())
         if plan_file is not None:
-            saved = planfile.load(plan_file)
-            planfile.check_still_valid(saved, the_plan, plan_file)
-            the_plan = saved
+            # The saved plan must equal the fresh one; what runs is the fresh one, never the file's copy.
+            planfile.check_still_valid(planfile.load(plan_file, STEP_NAMES), the_plan, plan_file)
         else:
             click.echo(render.plan_text(the_plan))
         if the_plan.errors:
@@ -172,11 +171,12 @@ def show(plan_file: Path, as_json: bool) -> None:
       vertex-claude-setup show plan.json
     """
     from vertex_claude_setup.engine import planfile
+    from vertex_claude_setup.steps import STEP_NAMES
 
     from .render import plan as render
 
-    saved = planfile.load(plan_file)  # verifies checksum and fingerprints first
+    saved = planfile.load(plan_file, STEP_NAMES)  # verifies shape, checksum and fingerprints first
     if as_json:
         echo_json(json.loads(plan_file.read_text(encoding="utf-8")))  # the document as saved, checksum intact
     else:
-        click.echo(render.plan_text(saved))
+        click.echo(render.plan_text(saved, payloads=True))  # everything apply would send, not just summaries

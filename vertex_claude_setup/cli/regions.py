@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import options
+from .common import FiniteRange, options
 
 if TYPE_CHECKING:
     from vertex_claude_setup.availability.audit import Audit
@@ -122,9 +122,12 @@ def regions_list(as_json: bool) -> None:
               help="Write the report to FILE instead of stdout.")
 @click.option("--refresh", is_flag=True, help="Ignore cached results (15 min TTL) and probe again.")
 @click.option("--no-quotas", is_flag=True, help="Do not read quotas (Cloud Quotas API).")
-@click.option("--concurrency", default=192, show_default=True, help="Probes in flight at once, overall.")
-@click.option("--per-host", default=24, show_default=True, help="Probes in flight at once per Google host.")
-@click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for one answer.")
+@click.option("--concurrency", default=192, show_default=True, type=click.IntRange(1, 4096),
+              help="Probes in flight at once, overall.")
+@click.option("--per-host", default=24, show_default=True, type=click.IntRange(1, 1024),
+              help="Probes in flight at once per Google host.")
+@click.option("--timeout", default=30.0, show_default=True, type=FiniteRange(1, 600),
+              help="Seconds to wait for one answer.")
 @click.pass_context
 def regions_audit(ctx: click.Context, models_opt: str | None, regions_opt: str | None, all_regions: bool,
                   probe_name: str, fmt: str, output: Path | None, refresh: bool, no_quotas: bool, concurrency: int,

@@ -58,12 +58,14 @@ def open_runtime(opts: Options) -> Iterator[Runtime]:
     if not opts.emulator:
         yield Runtime(cfg, GoogleApis(cfg, EmulatorTarget.from_env()), None)
         return
+    from vertex_claude_setup import localfiles
     from vertex_claude_setup.emulator import Emulator, State
     from vertex_claude_setup.errors import SetupError
 
     if opts.scenario is not None and not opts.scenario.exists():
         raise SetupError(f"scenario file {opts.scenario} not found",
                          "pass an existing TOML or JSON scenario file")
+    localfiles.private_dir(cfg.state_dir)  # the state is saved there: a file in its place fails now, not mid-run
     state = State.load(emulator_state_path(cfg), opts.scenario)
     emu = Emulator(state)
     url = emu.start()

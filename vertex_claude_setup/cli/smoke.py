@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .common import EXIT_FINDINGS, options
+from .common import EXIT_FINDINGS, FiniteRange, options
 
 
 @click.command("smoke-test")
@@ -18,7 +18,7 @@ from .common import EXIT_FINDINGS, options
 @click.option("--verify-logged", is_flag=True,
               help="Then wait (bounded) for each request's row in the table its logging config names. Pairs "
                    "that cannot log (global, logging not enabled for the pair) are reported n/a, not waited for.")
-@click.option("--log-timeout", default=180.0, show_default=True, type=click.FloatRange(0, 3600),
+@click.option("--log-timeout", default=180.0, show_default=True, type=FiniteRange(0, 3600),
               help="Seconds to wait for the log rows that must arrive (they appear seconds to minutes after the "
                    "call).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

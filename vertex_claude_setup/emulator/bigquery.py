@@ -21,7 +21,7 @@ API = "bigquery.v2"
 HOST = "bigquery.googleapis.com"
 SERVICE = "bigquery.googleapis.com"
 MIN_TABLE_EXPIRATION_MS = 3_600_000
-_LOCATION_RE = re.compile(r"^(US|EU|[a-z]+-[a-z]+\d+)$")
+_LOCATION_RE = re.compile(r"US|EU|[a-z]+-[a-z]+[0-9]+")
 
 
 class BigQueryError(ApiError):
@@ -143,7 +143,7 @@ def insert_dataset(req: Request) -> dict[str, Any]:
         raise _invalid(f"Invalid dataset ID \"{dataset_id}\". Dataset IDs must be alphanumeric (plus underscores) "
                        "and must be at most 1024 characters long.")
     location = str(body.get("location") or "US")
-    if not _LOCATION_RE.match(location):
+    if not _LOCATION_RE.fullmatch(location):
         raise _invalid(f"Invalid location: {location}")
     _check_dataset_fields(body)
     with req.state.lock:

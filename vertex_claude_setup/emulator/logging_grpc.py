@@ -27,8 +27,8 @@ from .state import State
 
 SERVICE_NAME = "google.logging.v2.ConfigServiceV2"
 HOST = "logging.googleapis.com"
-_NAME_RE = re.compile(r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/buckets/(?P<bucket>[^/]+)$")
-_PARENT_RE = re.compile(r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)$")
+_NAME_RE = re.compile(r"projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/buckets/(?P<bucket>[^/]+)")
+_PARENT_RE = re.compile(r"projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)")
 _DEFAULTS: dict[str, dict[str, Any]] = {
     "_Default": {"retentionDays": 30, "locked": False, "description": "Default bucket"},
     "_Required": {"retentionDays": 400, "locked": True, "description": "Audit bucket"},
@@ -51,7 +51,7 @@ def buckets(project: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _lookup(state: State, name: str, permission: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    match = _NAME_RE.match(name)
+    match = _NAME_RE.fullmatch(name)
     if not match:
         raise ApiError("INVALID_ARGUMENT", f"Invalid bucket name: \"{name}\"")
     project = state.project(match.group("project"))
@@ -84,7 +84,7 @@ def list_buckets(state: State, request: Any) -> Any:
     """``ListBuckets`` of ``projects/P/locations/L``; ``L = -`` lists every location (paged)."""
     from google.cloud.logging_v2.types import ListBucketsResponse
 
-    match = _PARENT_RE.match(request.parent)
+    match = _PARENT_RE.fullmatch(request.parent)
     if not match:
         raise ApiError("INVALID_ARGUMENT", f"Invalid parent: \"{request.parent}\"")
     ref, location = match.group("project"), match.group("location")

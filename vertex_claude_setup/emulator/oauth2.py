@@ -1,4 +1,7 @@
-"""OAuth2 token introspection (``GET https://oauth2.googleapis.com/tokeninfo?access_token=...``) for ``doctor``.
+"""OAuth2 token introspection (``https://oauth2.googleapis.com/tokeninfo``) for ``doctor``.
+
+The token may come as ``Authorization: Bearer`` (what Google's own auth libraries send, on a POST) or as
+the ``access_token`` query parameter (the documented GET form).
 
 The scenario names who holds the token: ``[principal] email = "..."  type = "user" | "service_account"``.
 Without one the emulator's bearer is anonymous: the answer carries no email, as for a token minted
@@ -11,7 +14,6 @@ import hashlib
 import time
 from typing import Any
 
-from .googleerrors import ApiError
 from .server import Request, Response, handles_path
 
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
@@ -27,11 +29,19 @@ def _invalid_token() -> Response:
     return Response(status=400, body={"error": "invalid_token", "error_description": "Invalid Value"})
 
 
+def _token(req: Request) -> str:
+    """The token as Google's tokeninfo takes it: ``Authorization: Bearer``, or the ``access_token`` parameter."""
+    scheme, _, credentials = req.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return req.q("access_token")
+
+
 @handles_path("GET", r"^/tokeninfo$")
+@handles_path("POST", r"^/tokeninfo$")
 def tokeninfo(req: Request) -> Response:
     """The v3 tokeninfo JSON: ``azp, aud, sub, scope, exp, expires_in`` (+ ``email`` when known)."""
-    token = req.q("access_token")
-    if not token:
+    if not _token(req):
         return _invalid_token()
     principal = _principal(req)
     if principal.get("token_valid") is False:
@@ -52,9 +62,3 @@ def tokeninfo(req: Request) -> Response:
         body["email"] = str(email)
         body["email_verified"] = "true"
     return Response(body=body)
-
-
-@handles_path("POST", r"^/tokeninfo$")
-def tokeninfo_post(req: Request) -> Response:
-    """Only the GET form with a query parameter is emulated; a JSON POST is a client error here."""
-    raise ApiError("INVALID_ARGUMENT", "tokeninfo: send the token as the access_token query parameter")

@@ -26,7 +26,7 @@ from .vertex import SERVICE, vertex_project
 API = "aiplatform.v1beta1"
 LOG_TABLE = "request_response_logging"
 TOP_FIELDS = {"loggingConfig", "dataSharingEnabledProvider", "claudeFeatureConfig", "inferenceEventLoggingConfig"}
-_URI_RE = re.compile(r"^bq://(?P<project>[a-z][a-z0-9-]{4,28}[a-z0-9])(?:\.(?P<dataset>\w+)(?:\.(?P<table>\w+))?)?$")
+_URI_RE = re.compile(r"bq://(?P<project>[a-z][a-z0-9-]{4,28}[a-z0-9])(?:\.(?P<dataset>[A-Za-z0-9_]+)(?:\.(?P<table>[A-Za-z0-9_]+))?)?")
 # The schema Vertex writes (request-response logging docs, "Understanding the BigQuery Table Schema").
 LOG_SCHEMA: list[dict[str, str]] = [
     {"name": "endpoint", "type": "STRING", "mode": "NULLABLE"},
@@ -132,7 +132,7 @@ def _check_logging(req: Request, config: dict[str, Any]) -> None:
         raise ApiError("INVALID_ARGUMENT", "bigquery_destination.output_uri is required when logging is enabled.")
     if not uri:
         return
-    match = _URI_RE.match(uri)
+    match = _URI_RE.fullmatch(uri)
     if not match:
         raise ApiError("INVALID_ARGUMENT", f"Invalid BigQuery output URI: {uri}. Expected bq://project[.dataset[.table]].")
     if match.group("dataset") and match.group("table"):
@@ -229,7 +229,7 @@ def log_call(state: State, record: dict[str, Any]) -> None:
             return
         if _rng.random() >= float(logging.get("samplingRate", 1.0)):
             return
-        match = _URI_RE.match(str((logging.get("bigqueryDestination") or {}).get("outputUri") or ""))
+        match = _URI_RE.fullmatch(str((logging.get("bigqueryDestination") or {}).get("outputUri") or ""))
         if not match:
             return
         target = state.project(match.group("project"))

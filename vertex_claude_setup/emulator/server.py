@@ -64,6 +64,7 @@ class Recorded:
     host: str
     raw_body: bytes
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    query: str = ""  # the raw query string (tests check that no secret travels in a URL)
 
     def json(self) -> Any:
         return json.loads(self.raw_body) if self.raw_body else None
@@ -165,7 +166,8 @@ class Emulator:
             return 0.0, lambda: self._admin(method, path, raw_body)
         host = headers.get("host", "")
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
-        self.requests.append(Recorded(method, path, host, raw_body, {k.lower(): v for k, v in headers.items()}))
+        self.requests.append(Recorded(method, path, host, raw_body, {k.lower(): v for k, v in headers.items()},
+                                      parsed.query))
         try:
             body: Any = json.loads(raw_body) if raw_body.strip() else None
         except ValueError:

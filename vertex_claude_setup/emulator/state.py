@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from vertex_claude_setup import localfiles
 from vertex_claude_setup.errors import SetupError
 
 if sys.version_info >= (3, 11):
@@ -22,7 +23,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-PROJECT_ID_RE = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+PROJECT_ID_RE = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")  # fullmatch: `$` accepts a trailing newline
 
 DEFAULTS: dict[str, Any] = {
     # Any well-formed project ID is an existing, billed, ACTIVE project with the Vertex AI API off.
@@ -33,6 +34,11 @@ DEFAULTS: dict[str, Any] = {
     "operation_polls": 0,  # how many polls an LRO stays pending
     "propagation_calls": 0,  # calls answered SERVICE_DISABLED right after an enable
 }
+
+
+# The top-level keys a saved state must have the right type for (absent ones take their defaults).
+_SHAPE: tuple[tuple[str, type], ...] = (("defaults", dict), ("projects", dict), ("operations", dict),
+                                       ("counters", dict), ("faults", list))
 
 
 def project_number(project_id: str) -> str:
@@ -64,10 +70,11 @@ class State:
         if path.exists():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise SetupError(f"emulator state {path} is not readable: {exc}",
+            except (OSError, ValueError, RecursionError) as exc:
+                reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+                raise SetupError(f"emulator state {path} is not readable: {reason}",
                                  "run `vertex-claude-setup emulator reset` (or delete the file)") from None
-            if not isinstance(data, dict):
+            if not isinstance(data, dict) or any(not isinstance(data.get(key, kind()), kind) for key, kind in _SHAPE):
                 raise SetupError(f"emulator state {path} is not a state file",
                                  "run `vertex-claude-setup emulator reset` to start fresh")
             return cls(data, path=path)
@@ -85,9 +92,10 @@ class State:
             except FileNotFoundError:
                 raise SetupError(f"scenario file {scenario} not found",
                                  "pass an existing TOML or JSON scenario file") from None
-            except (OSError, ValueError) as exc:  # TOMLDecodeError and JSONDecodeError are ValueErrors
+            except (OSError, ValueError, RecursionError) as exc:  # TOML/JSON decode errors are ValueErrors
+                reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
                 raise SetupError(f"scenario file {scenario} is not valid {scenario.suffix.lstrip('.') or 'JSON'}: "
-                                 f"{exc}", "fix the syntax at that line") from None
+                                 f"{reason}", "fix the syntax at that line") from None
             where = str(scenario)
         else:
             raw = copy.deepcopy(scenario)
@@ -103,13 +111,11 @@ class State:
         return state
 
     def save(self) -> None:
+        """Write the state (0600; a missing folder is created 0700): it describes a project, for its owner only."""
         if self.path is None:
             return
         with self.lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True), encoding="utf-8")
-            tmp.replace(self.path)
+            localfiles.write_private(self.path, json.dumps(self.data, indent=1, sort_keys=True), create_folder=True)
 
     # -- projects ------------------------------------------------------------------------
     def add_project(self, project_id: str, **spec: Any) -> dict[str, Any]:
@@ -148,7 +154,7 @@ class State:
             for proj in projects.values():
                 if proj["projectNumber"] == ref:
                     return proj if proj.get("exists", True) else None
-            if self.data["defaults"]["auto_create_projects"] and PROJECT_ID_RE.match(ref):
+            if self.data["defaults"]["auto_create_projects"] and PROJECT_ID_RE.fullmatch(ref):
                 return self.add_project(ref)
             return None
 

@@ -31,7 +31,7 @@ COLUMNS = ("endpoint", "deployed_model_id", "logging_time", "request_id", "reque
            "model", "model_version", "api_method", "full_request", "full_response", "metadata", "otel_log")
 CLOCK_SKEW_S = 120.0
 TAIL_ROWS = 200  # rows before the baseline still scanned: tabledata.list order is not guaranteed
-_URI_RE = re.compile(r"^bq://(?P<project>[^.]+)\.(?P<dataset>\w+)(?:\.(?P<table>\w+))?$")
+_URI_RE = re.compile(r"bq://(?P<project>[^.\s/]+)\.(?P<dataset>[A-Za-z0-9_]+)(?:\.(?P<table>[A-Za-z0-9_]+))?")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Table:
     @classmethod
     def from_uri(cls, uri: str) -> Table | None:
         """The table a ``bq://project.dataset[.table]`` logging destination writes to (None if unparsable)."""
-        match = _URI_RE.match(uri.strip())
+        match = _URI_RE.fullmatch(uri.strip())
         if not match:
             return None
         return cls(match.group("project"), match.group("dataset"), match.group("table") or TABLE)

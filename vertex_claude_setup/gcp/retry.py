@@ -3,13 +3,14 @@ a bounded deadline. Retries 429 RESOURCE_EXHAUSTED and 503/UNAVAILABLE (plus wha
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from vertex_claude_setup import config
 
 T = TypeVar("T")
 
@@ -28,10 +29,9 @@ class RetryPolicy:
 
     @classmethod
     def from_env(cls) -> RetryPolicy:
-        return cls(
-            initial=float(os.environ.get("VERTEX_CLAUDE_RETRY_INITIAL", cls.initial)),
-            deadline=float(os.environ.get("VERTEX_CLAUDE_RETRY_DEADLINE", cls.deadline)),
-        )
+        """The defaults, overridden by the environment (junk there is a one-line ConfigError naming it)."""
+        return cls(initial=config.env_number("VERTEX_CLAUDE_RETRY_INITIAL", cls.initial),
+                   deadline=config.env_number("VERTEX_CLAUDE_RETRY_DEADLINE", cls.deadline))
 
 
 def retry_delay_from(details: Any) -> float | None:

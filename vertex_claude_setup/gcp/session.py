@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from vertex_claude_setup import urls
 from vertex_claude_setup.errors import SetupError
 
 if TYPE_CHECKING:
@@ -40,10 +41,13 @@ class EmulatorTarget:
             return None
         host = host.removeprefix("http://")
         name, _, port = host.rpartition(":")
-        if not name or not port.isdigit():
-            raise SetupError(f"VERTEX_CLAUDE_EMULATOR_HOST='{host}' is not host:port",
+        if not urls.is_host_port(host) or int(port) == 65535:  # gRPC defaults to the next port
+            raise SetupError(f"VERTEX_CLAUDE_EMULATOR_HOST={host!r} is not host:port",
                              "set it like VERTEX_CLAUDE_EMULATOR_HOST=localhost:8089")
         grpc = env.get("VERTEX_CLAUDE_EMULATOR_GRPC_HOST", "").strip() or f"{name}:{int(port) + 1}"
+        if not urls.is_host_port(grpc):
+            raise SetupError(f"VERTEX_CLAUDE_EMULATOR_GRPC_HOST={grpc!r} is not host:port",
+                             "set it like VERTEX_CLAUDE_EMULATOR_GRPC_HOST=localhost:8090, or unset it")
         return cls(http=f"http://{host}", grpc=grpc)
 
 

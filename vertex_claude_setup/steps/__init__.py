@@ -12,6 +12,11 @@ if TYPE_CHECKING:
     from vertex_claude_setup.engine.model import Step
 
 
+# Every step name a plan can hold (a saved plan naming any other is refused); a test keeps it in sync.
+STEP_NAMES = ("project", "api", "availability", "logging-dataset", "request-logging", "audit-logs", "log-bucket",
+              "smoke_test")
+
+
 def all_steps(config: Config) -> list[Step]:
     """Every step the config asks for (later steps: availability, logging, smoke test)."""
     from .api import ApiStep

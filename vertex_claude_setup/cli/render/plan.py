@@ -12,8 +12,11 @@ def _value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
-def plan_text(plan: Plan) -> str:
-    """The whole ``plan`` output as one string (tests compare it whole)."""
+def plan_text(plan: Plan, *, payloads: bool = False) -> str:
+    """The whole ``plan`` output as one string (tests compare it whole).
+
+    ``payloads`` (``show``): also print each change's data, the exact values ``apply`` uses to make it.
+    """
     lines: list[str] = []
     for step in plan.steps:
         if step.error:
@@ -35,6 +38,8 @@ def plan_text(plan: Plan) -> str:
                              f"{_value(change.after)}")
             if change.reason:
                 lines.append(f"      # {change.reason}")
+            if payloads and change.data:
+                lines.append(f"      apply uses: {json.dumps(change.data, sort_keys=True)}")
         lines.append("")
     findings = plan.findings
     if findings:
