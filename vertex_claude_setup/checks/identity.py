@@ -117,9 +117,11 @@ def tokeninfo(google: GoogleApis, token: str) -> dict[str, Any]:
     """OAuth2 token introspection; ``{}`` when it does not answer (errors never echo the token or URL)."""
     import requests
 
+    from vertex_claude_setup.gcp import retry
+
     url = google.endpoint("oauth2").rstrip("/") + "/tokeninfo"
     try:
-        resp = requests.get(url, params={"access_token": token}, timeout=15)
+        resp = requests.get(url, params={"access_token": token}, timeout=retry.attempt_timeout(15))
     except requests.RequestException:
         return {}
     if resp.status_code != 200:

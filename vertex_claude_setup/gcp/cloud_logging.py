@@ -9,7 +9,8 @@ from typing import Any
 
 from vertex_claude_setup.gcp import retry
 
-from .errors import Where, from_api_core
+from .errors import Where
+from .failures import translate
 from .session import GoogleApis
 
 API = "logging.googleapis.com"
@@ -53,26 +54,22 @@ def _as_json(bucket: Any) -> dict[str, Any]:
 
 def get_bucket(google: GoogleApis, project: str, bucket: str = DEFAULT_BUCKET) -> dict[str, Any]:
     """``GetBucket`` as plain data: name, retentionDays, locked, lifecycleState."""
-    from google.api_core import exceptions
-
     client = config_client(google)
     try:
-        found = retry.call(lambda: client.get_bucket(request={"name": bucket_name(project, bucket)}))
-    except exceptions.GoogleAPICallError as exc:
-        raise from_api_core(exc, Where(API, project)) from None
+        found = client.get_bucket(request={"name": bucket_name(project, bucket)}, **retry.options())
+    except retry.failures() as exc:
+        raise translate(exc, Where(API, project), "GetBucket", google.logging_target()) from None
     return _as_json(found)
 
 
 def set_retention(google: GoogleApis, project: str, days: int, bucket: str = DEFAULT_BUCKET) -> dict[str, Any]:
-    """``UpdateBucket`` with ``update_mask: retention_days`` only."""
-    from google.api_core import exceptions
-
+    """``UpdateBucket`` with ``update_mask: retention_days`` only (a value set by mask: safe to repeat)."""
     client = config_client(google)
     name = bucket_name(project, bucket)
     request = {"name": name, "bucket": {"name": name, "retention_days": days},
                "update_mask": {"paths": ["retention_days"]}}
     try:
-        updated = retry.call(lambda: client.update_bucket(request=request))
-    except exceptions.GoogleAPICallError as exc:
-        raise from_api_core(exc, Where(API, project)) from None
+        updated = client.update_bucket(request=request, **retry.options())
+    except retry.failures() as exc:
+        raise translate(exc, Where(API, project), "UpdateBucket", google.logging_target()) from None
     return _as_json(updated)
