@@ -128,3 +128,35 @@ def test_an_unreachable_token_endpoint_is_named(revoked: Emulator, key_file: Any
         "bigquery.googleapis.com (project demo-project): datasets.get: cannot refresh the Google credentials: the "
         f"token endpoint 127.0.0.1:{port} is out of reach (connection refused)")
     assert raised.value.hint == f"check network access to 127.0.0.1:{port} (proxy, firewall, DNS), then retry"
+
+
+def test_grpc_reports_refused_credentials_as_unavailable_and_they_are_not_retried(revoked: Emulator,
+                                                                                   key_file: Any) -> None:
+    """Over gRPC, credentials that cannot be refreshed come back as UNAVAILABLE "Getting metadata from plugin
+    failed": not a blip to wait out, but the credentials, named."""
+    import google.auth
+    import google.auth.transport.grpc
+    import google.auth.transport.requests
+    import grpc
+    from google.cloud.logging_v2.services.config_service_v2 import ConfigServiceV2Client
+    from google.cloud.logging_v2.services.config_service_v2.transports import ConfigServiceV2GrpcTransport
+
+    from vertex_claude_setup.gcp import retry
+    from vertex_claude_setup.gcp.errors import Where
+    from vertex_claude_setup.gcp.failures import translate
+
+    key_file(revoked.url + "/token")
+    creds, _project = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
+    plugin = google.auth.transport.grpc.AuthMetadataPlugin(creds, google.auth.transport.requests.Request())
+    # Google's TLS channel with per-call credentials; local channel credentials allow them to the emulator.
+    channel = grpc.secure_channel(revoked.grpc_target, grpc.composite_channel_credentials(
+        grpc.local_channel_credentials(), grpc.metadata_call_credentials(plugin)))
+    client = ConfigServiceV2Client(transport=ConfigServiceV2GrpcTransport(channel=channel))
+    with pytest.raises(retry.failures()) as raised:
+        client.get_bucket(request={"name": f"projects/{P}/locations/global/buckets/_Default"}, **retry.options())
+    channel.close()
+    assert retry.attempts_of(raised.value) == 1
+    assert len([r for r in revoked.requests if r.path == "/token"]) == 1
+    err = translate(raised.value, Where("logging.googleapis.com", P), "GetBucket", revoked.grpc_target)
+    assert err.message.endswith("could not be refreshed: invalid_grant: Invalid JWT Signature.")
+    assert err.hint == LOGIN_FIX

@@ -126,8 +126,10 @@ def refresh_reason(exc: BaseException) -> str:
         return f"the token endpoint {host_of(exc, 'oauth2.googleapis.com')} is out of reach ({why})"
     args = getattr(exc, "args", ())
     text = args[0] if args and isinstance(args[0], str) else str(exc)
+    # gRPC wraps it: "Getting metadata from plugin failed with error: ('invalid_grant: …', {…})"
     text = re.sub(r"^.*metadata from plugin failed with error:\s*", "", text)
-    return _first_line(text.strip("()'\" ")) or type(exc).__name__
+    quoted = re.match(r"""^\(?(['"])(.*?)\1""", text)
+    return _first_line(quoted.group(2) if quoted else text) or type(exc).__name__
 
 
 def _requests_reason(exc: BaseException) -> str:
