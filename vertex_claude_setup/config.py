@@ -39,8 +39,8 @@ MIN_RETENTION_DAYS = 30
 # Numeric settings (seconds) read from the environment beside the config keys.
 # config.load checks every one, so junk fails before any call instead of deep inside one.
 ENV_NUMBERS: dict[str, tuple[float, float, str]] = {  # name -> (minimum, maximum, example)
-    "VERTEX_CLAUDE_RETRY_DEADLINE": (0.0, 3600.0, "60"),
-    "VERTEX_CLAUDE_RETRY_INITIAL": (0.0, 60.0, "0.5"),
+    "VERTEX_CLAUDE_RETRY_DEADLINE": (0.1, 3600.0, "60"),  # > 0: no operation ends before its first attempt
+    "VERTEX_CLAUDE_RETRY_INITIAL": (0.001, 60.0, "0.5"),
     "VERTEX_CLAUDE_AUDIT_CACHE_TTL": (0.0, 30 * 86400.0, "900"),
 }
 

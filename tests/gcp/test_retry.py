@@ -1,81 +1,126 @@
-"""The one retry policy: backoff with jitter, RetryInfo honoured, bounded deadline, only transient errors."""
+"""The one retry policy (google.api_core's retry loop): what it retries, RetryInfo, the deadline, the final error."""
 
 from __future__ import annotations
 
-import random
+import asyncio
+import math
+import time
 
 import pytest
 from google.api_core import exceptions
+from google.api_core.retry import Retry
 
+from vertex_claude_setup.errors import ConfigError
 from vertex_claude_setup.gcp import retry
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
+class Flaky:
+    """Fails with ``error`` the first ``failures`` times, then answers "ok"."""
 
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+    def __init__(self, error: Exception, failures: int) -> None:
+        self.error = error
+        self.failures = failures
+        self.calls = 0
 
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_retries_503_until_success_with_growing_jittered_backoff() -> None:
-    clock = Clock()
-    attempts: list[int] = []
-
-    def flaky() -> str:
-        attempts.append(1)
-        if len(attempts) < 4:
-            raise exceptions.ServiceUnavailable("down")
+    def __call__(self) -> str:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise self.error
         return "ok"
 
-    policy = retry.RetryPolicy(initial=1.0, maximum=8.0, deadline=60.0)
-    assert retry.call(flaky, policy=policy, sleep=clock.sleep, clock=clock, rng=random.Random(1)) == "ok"
-    assert len(clock.sleeps) == 3
-    assert all(0 <= s <= cap for s, cap in zip(clock.sleeps, [1.0, 2.0, 4.0], strict=True))
+
+def test_retries_503_until_success() -> None:
+    flaky = Flaky(exceptions.ServiceUnavailable("down"), 3)
+    assert retry.call(flaky) == "ok"
+    assert flaky.calls == 4
+
+
+def test_is_an_api_core_retry_passed_as_retry() -> None:
+    assert isinstance(retry.policy(), Retry)
+    assert set(retry.options()) == {"retry", "timeout"}
+
+
+def test_500_is_retried_for_repeatable_calls_only() -> None:
+    read = Flaky(exceptions.InternalServerError("oops"), 2)
+    assert retry.call(read) == "ok"
+    create = Flaky(exceptions.InternalServerError("oops"), 2)
+    with pytest.raises(exceptions.InternalServerError) as raised:
+        retry.call(create, retry_if=retry.is_transient)
+    assert create.calls == 1
+    assert retry.attempts_of(raised.value) == 1
 
 
 def test_honours_retry_info() -> None:
-    clock = Clock()
-    calls: list[int] = []
-
-    def limited() -> str:
-        calls.append(1)
-        if len(calls) == 1:
-            raise exceptions.TooManyRequests("slow down", details=[
-                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "3.5s"}])
-        return "ok"
-
-    assert retry.call(limited, policy=retry.RetryPolicy(deadline=60), sleep=clock.sleep, clock=clock) == "ok"
-    assert clock.sleeps == [3.5]
+    limited = Flaky(exceptions.TooManyRequests("slow down", details=[
+        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "0.3s"}]), 1)
+    began = time.monotonic()
+    assert retry.call(limited) == "ok"
+    assert time.monotonic() - began >= 0.3  # without the hint the wait is at most 0.01 s (INITIAL)
 
 
-def test_gives_up_at_the_deadline() -> None:
-    clock = Clock()
-
-    def always() -> None:
-        raise exceptions.ServiceUnavailable("down")
-
-    with pytest.raises(exceptions.ServiceUnavailable):
-        retry.call(always, policy=retry.RetryPolicy(initial=1.0, deadline=10.0), sleep=clock.sleep, clock=clock,
-                   rng=random.Random(0))
-    assert clock.now < 10.0
+def test_gives_up_at_the_deadline_with_the_google_error_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VERTEX_CLAUDE_RETRY_DEADLINE", "0.3")
+    always = Flaky(exceptions.ServiceUnavailable("down"), 10**6)
+    with pytest.raises(exceptions.ServiceUnavailable) as raised:  # not RetryError: callers translate it
+        retry.call(always)
+    assert always.calls > 1
+    assert retry.attempts_of(raised.value) == always.calls
 
 
 def test_does_not_retry_permanent_errors() -> None:
+    denied = Flaky(exceptions.PermissionDenied("no"), 10)
+    with pytest.raises(exceptions.PermissionDenied):
+        retry.call(denied)
+    assert denied.calls == 1
+
+
+def test_nested_calls_share_one_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VERTEX_CLAUDE_RETRY_DEADLINE", "5")
+    seen: list[retry.Deadline] = []
+
+    def outer() -> str:
+        seen.append(retry.current())
+        return retry.call(lambda: seen.append(retry.current()) or "ok")
+
+    assert retry.call(outer) == "ok"
+    assert seen[0] is seen[1]
+    assert seen[0].attempt_timeout() <= 5
+
+
+def test_attempt_timeout_never_passes_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VERTEX_CLAUDE_RETRY_DEADLINE", "2")
+    with retry.scope() as deadline:
+        assert deadline.attempt_timeout() <= 2
+        assert deadline.attempt_timeout(cap=0.5) == 0.5
+
+
+def test_async_retry_stops_at_the_attempt_cap() -> None:
     calls: list[int] = []
 
-    def denied() -> None:
+    async def transient() -> None:
         calls.append(1)
-        raise exceptions.PermissionDenied("no")
+        raise exceptions.ServiceUnavailable("down")
 
-    with pytest.raises(exceptions.PermissionDenied):
-        retry.call(denied, sleep=lambda s: None)
-    assert calls == [1]
+    with pytest.raises(exceptions.ServiceUnavailable) as raised:
+        asyncio.run(retry.call_async(transient, retry_if=retry.is_retryable, attempts=3))
+    assert len(calls) == 3
+    assert retry.attempts_of(raised.value) == 3
+
+
+@pytest.mark.parametrize("value", ["abc", "nan", "inf", "-5", "0"])
+def test_a_bad_deadline_setting_is_named(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("VERTEX_CLAUDE_RETRY_DEADLINE", value)
+    with pytest.raises(ConfigError) as raised:
+        retry.RetryPolicy.from_env()
+    assert raised.value.message == (f"environment VERTEX_CLAUDE_RETRY_DEADLINE: '{value}' is not a number of seconds "
+                                    "from 0.1 to 3600")
+    assert raised.value.hint == "set it like VERTEX_CLAUDE_RETRY_DEADLINE=60, or unset it"
+
+
+def test_settings_are_read() -> None:
+    policy = retry.RetryPolicy.from_env()  # conftest: deadline 2, initial 0.01
+    assert (policy.deadline, policy.initial) == (2.0, 0.01)
+    assert math.isfinite(policy.attempt_timeout)
 
 
 def test_grpc_details_are_read_too() -> None:

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from vertex_claude_setup.gcp.retry import Backoff, RetryPolicy, retry_delay_from
+from vertex_claude_setup.gcp import retry
+from vertex_claude_setup.gcp.retry import RetryPolicy, retry_delay_from
 from vertex_claude_setup.gcp.session import VERTEX_ANTHROPIC_VERSION, vertex_host
 from vertex_claude_setup.gcp.vertex import API as VERTEX_API
 
@@ -99,6 +100,18 @@ def _final(verdict: Verdict, tries: int, hinted: float | None, google: GoogleApi
     return verdict
 
 
+class _Again(Exception):
+    """A transient answer, raised so that api_core's retry loop tries again (with its RetryInfo delay)."""
+
+    def __init__(self, hinted: float | None) -> None:
+        super().__init__("transient answer")
+        self.retry_after = hinted
+
+
+def _again(exc: Exception) -> bool:
+    return isinstance(exc, _Again)
+
+
 def _network_error(kind: str, message: str, region: str) -> Verdict:
     return Verdict(Availability.ERROR, 0, kind, message,
                    f"check network access to {vertex_host(region)} (proxy, VPC Service Controls, or the "
@@ -107,7 +120,7 @@ def _network_error(kind: str, message: str, region: str) -> Verdict:
 
 async def _call_once(client: Any, mode: ProbeMode, project: str, model: str, region: str,
                      timeout: float) -> tuple[Verdict, float | None]:
-    """One SDK call -> (verdict, RetryInfo delay if the error carried one)."""
+    """One SDK call, waiting at most ``timeout`` -> (verdict, RetryInfo delay if the error carried one)."""
     import anthropic
 
     try:
@@ -118,11 +131,11 @@ async def _call_once(client: Any, mode: ProbeMode, project: str, model: str, reg
             # instead of the SDK's default (2026-10-21 in anthropic 2.12).
             await client.post(COUNT_TOKENS_PATH, body={"anthropic_version": VERTEX_ANTHROPIC_VERSION,
                                                        "model": model, "messages": PROBE_MESSAGES},
-                              cast_to=_raw_response(), options={"headers": ONE_SHOT})
+                              cast_to=_raw_response(), options={"headers": ONE_SHOT, "timeout": timeout})
         else:
             await client.messages.create(model=model, max_tokens=1, messages=PROBE_MESSAGES,
                                          extra_body={"anthropic_version": VERTEX_ANTHROPIC_VERSION},
-                                         extra_headers=ONE_SHOT)
+                                         extra_headers=ONE_SHOT, timeout=timeout)
     except anthropic.APIStatusError as err:
         # The SDK has decoded the body already (JSON value, else its text; read as smoke.py does):
         # classify and the RetryInfo lookup reuse it instead of each parsing the bytes again.
@@ -254,33 +267,39 @@ class Prober:
         return self._hosts[host]
 
     async def probe(self, model: str, region: str) -> ProbeResult:
-        """Probe one pair; transient answers are retried with jittered backoff (or the RetryInfo delay)
-        within the deadline, and SERVICE_DISABLED while the API is propagating."""
+        """Probe one pair; transient answers are retried by the one policy (api_core's async retry loop:
+        jittered backoff, RetryInfo honoured, at most ``limits.attempts``), all within one deadline; a
+        SERVICE_DISABLED while the API is propagating is waited out within the propagation deadline."""
         client, gate = self._client(region), self._host_gate(region)
-        backoff = Backoff(self.policy)
-        attempt = tries = disabled = 0
-        too_long: float | None = None  # a RetryInfo delay the deadline could not wait for
-        while True:
-            attempt += 1
+        answers: list[tuple[Verdict, float, float | None]] = []
+
+        async def attempt() -> None:
             async with self._total, gate:
                 began = time.monotonic()
-                verdict, hinted = await _call_once(client, self.mode, self.project, model, region,
-                                                   self.limits.timeout)
-                latency = (time.monotonic() - began) * 1000
-            wait: float | None = None
-            if verdict.availability is Availability.API_DISABLED:
-                disabled += 1  # propagating only if this run saw the API ENABLED; else None at once
-                wait = self.google.propagation.next_wait(VERTEX_API, disabled)
-            elif _transient(verdict):
-                tries += 1
-                if tries < self.limits.attempts:
-                    wait = backoff.next_wait(hinted)
-                    too_long = hinted if wait is None else None
+                timeout = retry.attempt_timeout(self.limits.timeout)
+                verdict, hinted = await _call_once(client, self.mode, self.project, model, region, timeout)
+                answers.append((verdict, (time.monotonic() - began) * 1000, hinted))
+            if _transient(verdict):
+                raise _Again(hinted)
+
+        disabled = 0
+        while True:
+            with contextlib.suppress(_Again):
+                await retry.call_async(attempt, retry_if=_again, attempts=self.limits.attempts, policy=self.policy)
+            if answers[-1][0].availability is not Availability.API_DISABLED:
+                break
+            disabled += 1  # propagating only if this run saw the API ENABLED; else None at once
+            wait = self.google.propagation.next_wait(VERTEX_API, disabled)
             if wait is None:
                 break
             await asyncio.sleep(wait)
+        verdict, latency, hinted = answers[-1]
+        tries = sum(_transient(v) for v, _, _ in answers)
+        # A RetryInfo delay the deadline could not wait for: the loop stopped before its attempts ran out.
+        too_long = hinted if _transient(verdict) and hinted is not None and tries < self.limits.attempts else None
         verdict = _final(verdict, tries, too_long, self.google)
-        return ProbeResult(model, region, verdict, latency if verdict.http_status else None, attempt, time.time())
+        return ProbeResult(model, region, verdict, latency if verdict.http_status else None, len(answers),
+                           time.time())
 
     async def dispatch(self, pairs: Sequence[tuple[str, str]],
                        on_result: Callable[[ProbeResult], None] | None = None) -> list[asyncio.Task[ProbeResult]]:

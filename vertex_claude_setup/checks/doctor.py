@@ -3,7 +3,7 @@
 Each check reads only. Permissions are tested with Resource Manager ``testIamPermissions`` on the
 project — exactly the permissions each command calls Google with — and every missing one is
 printed with the narrowest predefined role that grants it. Exit 0 all pass, 3 a check failed,
-1 no credentials (nothing else can be checked).
+1 no credentials, or Google out of reach (nothing else can be checked).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from vertex_claude_setup.errors import SetupError
+from vertex_claude_setup.gcp.errors import GoogleUnavailable
 from vertex_claude_setup.gcp.permissions import role_for
 
 from .identity import Identity, discover
@@ -113,6 +114,8 @@ def _project_check(google: GoogleApis, project: str) -> Check:
 
     try:
         found = projects.get_project(google, project)
+    except GoogleUnavailable:
+        raise  # every other check would wait out the same deadline: one error, at once
     except SetupError as exc:
         return Check("project", "FAIL", exc.message, exc.hint)
     if found["state"] != "ACTIVE":
@@ -124,12 +127,16 @@ def _project_check(google: GoogleApis, project: str) -> Check:
 def _billing_check(google: GoogleApis, project: str) -> Check:
     """Cloud Billing ``getBillingInfo``; when it cannot answer, infer from Vertex AI's answer."""
     from vertex_claude_setup.gcp import retry
+    from vertex_claude_setup.gcp.errors import Where
+    from vertex_claude_setup.gcp.failures import translate
     from vertex_claude_setup.gcp.vertex import HttpError, request_json
 
     link = f"https://console.cloud.google.com/billing/linkedaccount?project={project}"
     url = f"{google.endpoint('cloudbilling').rstrip('/')}/v1/projects/{project}/billingInfo"
     try:
         info = retry.call(lambda: request_json(google, "GET", url))
+    except retry.failures() as exc:
+        raise translate(exc, Where("cloudbilling.googleapis.com", project), "projects.getBillingInfo", url) from None
     except HttpError as exc:
         why = f"Cloud Billing API answered {exc.code} {exc.error.get('status', '')}".strip()
         return _billing_inferred(google, project, why, link)
@@ -140,12 +147,17 @@ def _billing_check(google: GoogleApis, project: str) -> Check:
 
 
 def _billing_inferred(google: GoogleApis, project: str, why: str, link: str) -> Check:
+    from vertex_claude_setup.gcp import retry
+    from vertex_claude_setup.gcp.errors import Where
+    from vertex_claude_setup.gcp.failures import translate
     from vertex_claude_setup.gcp.vertex import HttpError, request_json
 
     region = next((r for r in google.config.regions if r != "global"), google.config.regions[0])
     url = f"{google.vertex_endpoint(region)}/v1/projects/{project}/locations/{region}/operations"
     try:
         request_json(google, "GET", url, params={"pageSize": 1}, headers=google.vertex_headers(region))
+    except retry.failures() as exc:
+        raise translate(exc, Where(VERTEX, project, region), "operations.list", url) from None
     except HttpError as exc:
         if exc.reason == "BILLING_DISABLED":
             return Check("billing", "FAIL", f"billing is not enabled on project {project} (Vertex AI answered "
@@ -161,6 +173,8 @@ def _api_check(google: GoogleApis, project: str) -> Check:
 
     try:
         state = services.get_state(google, project, VERTEX)
+    except GoogleUnavailable:
+        raise
     except SetupError as exc:
         return Check("api", "FAIL", exc.message, exc.hint)
     if state == "ENABLED":
@@ -175,6 +189,8 @@ def _permissions(google: GoogleApis, project: str, principal: str, checks: list[
     rows = permission_rows(google.config)
     try:
         held = set(projects.test_permissions(google, project, [perm for perm, _users in rows]))
+    except GoogleUnavailable:
+        raise
     except SetupError as exc:
         checks.append(Check("permissions", "FAIL", f"testIamPermissions failed: {exc.message}", exc.hint))
         return [PermissionCheck(perm, users, None) for perm, users in rows]
@@ -190,7 +206,7 @@ def _permissions(google: GoogleApis, project: str, principal: str, checks: list[
 
 
 def diagnose(google: GoogleApis) -> Report:
-    """Run every check; never raises for a condition it can explain."""
+    """Run every check; raises only when Google is out of reach (GoogleUnavailable), which no check can explain."""
     config = google.config
     project = config.project
     ident = discover(google)

@@ -121,10 +121,13 @@ def tokeninfo(google: GoogleApis, token: str) -> dict[str, Any]:
     """
     import requests
 
+    from vertex_claude_setup.gcp import retry
+
     url = google.endpoint("oauth2").rstrip("/") + "/tokeninfo"
     try:
         resp = requests.post(url, headers={"Authorization": f"Bearer {token}",
-                                           "Content-Type": "application/x-www-form-urlencoded"}, timeout=15)
+                                           "Content-Type": "application/x-www-form-urlencoded"},
+                             timeout=retry.attempt_timeout(15))
     except requests.RequestException:
         return {}
     if resp.status_code != 200:

@@ -15,7 +15,7 @@ from .common import options
 def doctor(ctx: click.Context, as_json: bool) -> None:
     """Find the credentials and check everything Claude on Vertex AI needs; never prints a token.
 
-    Exit 0 when every check passed, 3 when one failed, 1 when no credentials were found.
+    Exit 0 when every check passed, 3 when one failed, 1 when no credentials were found or Google cannot be reached.
 
     \b
     Example:

@@ -52,9 +52,11 @@ def emulator_state_path(cfg: Config) -> Path:
 @contextlib.contextmanager
 def open_runtime(opts: Options) -> Iterator[Runtime]:
     """Resolve config and endpoints; under ``--emulator`` run the in-process emulator for the command."""
+    from vertex_claude_setup.gcp.retry import RetryPolicy
     from vertex_claude_setup.gcp.session import EmulatorTarget, GoogleApis
 
     cfg = load_config(opts)
+    RetryPolicy.from_env()  # a bad VERTEX_CLAUDE_RETRY_* setting is an error before any call, not in the middle
     if not opts.emulator:
         yield Runtime(cfg, GoogleApis(cfg, EmulatorTarget.from_env()), None)
         return

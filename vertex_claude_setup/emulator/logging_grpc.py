@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -186,15 +187,14 @@ def start(state: State, host: str, port: int) -> tuple[int, Callable[[], None]]:
     from .googleerrors import GRPC_CODE
 
     faults = Faults(state.data)
+    stopping = threading.Event()
 
     def wrap(rpc: str, fn: Callable[[State, Any], Any]) -> Callable[[Any, Any], Any]:
         def handler(request: Any, context: Any) -> Any:
-            import time
-
             path = f"/{SERVICE_NAME}/{rpc}"
             fault = faults.match("POST", path, HOST, "")
-            if fault.latency_s:
-                time.sleep(fault.latency_s)
+            if fault.latency_s and not _wait_out(fault.latency_s, context, stopping):
+                context.abort(grpc.StatusCode.CANCELLED, "The operation was cancelled.")
             if fault.reset == "before":  # what a gRPC client reports for a dropped connection
                 context.abort(grpc.StatusCode.UNAVAILABLE, "recvmsg:Connection reset by peer")
             try:
@@ -230,7 +230,24 @@ def start(state: State, host: str, port: int) -> tuple[int, Callable[[], None]]:
     server.add_generic_rpc_handlers((handlers,))
     bound = server.add_insecure_port(f"{host}:{port if _free(host, port) else 0}")
     server.start()
-    return bound, lambda: server.stop(grace=None)
+
+    def stop() -> None:
+        stopping.set()  # a call stalled by a fault ends now, so no worker thread outlives the server
+        server.stop(grace=None)
+
+    return bound, stop
+
+
+def _wait_out(latency_s: float, context: Any, stopping: threading.Event) -> bool:
+    """Hold a call for its injected latency, like a stalled backend; False if the client gave up (its
+    deadline passed, or it cancelled) or the server is stopping first."""
+    import time
+
+    ends = time.monotonic() + latency_s
+    while (left := ends - time.monotonic()) > 0:
+        if not context.is_active() or stopping.wait(min(left, 0.05)):
+            return False
+    return True
 
 
 GRPC_STARTERS.append(start)

@@ -1,11 +1,14 @@
-"""OAuth2 token introspection (``https://oauth2.googleapis.com/tokeninfo``) for ``doctor``.
+"""OAuth2: token introspection (``https://oauth2.googleapis.com/tokeninfo``) for ``doctor``, and the token
+endpoint (``POST https://oauth2.googleapis.com/token``) that google-auth refreshes credentials at (credential
+files whose ``token_uri`` points here).
 
-The token may come as ``Authorization: Bearer`` (what Google's own auth libraries send, on a POST) or as
-the ``access_token`` query parameter (the documented GET form).
+The token may come to tokeninfo as ``Authorization: Bearer`` (what Google's own auth libraries send, on a POST)
+or as the ``access_token`` query parameter (the documented GET form).
 
 The scenario names who holds the token: ``[principal] email = "..."  type = "user" | "service_account"``.
 Without one the emulator's bearer is anonymous: the answer carries no email, as for a token minted
-without the email scope.
+without the email scope. ``[principal] revoked = true`` makes the token endpoint refuse every grant as
+Google does for a revoked or expired refresh token (``400 invalid_grant``).
 """
 
 from __future__ import annotations
@@ -62,3 +65,24 @@ def tokeninfo(req: Request) -> Response:
         body["email"] = str(email)
         body["email_verified"] = "true"
     return Response(body=body)
+
+
+
+@handles_path("POST", r"^/token$")
+def token(req: Request) -> Response:
+    """The token endpoint: a form-encoded grant (refresh token, or a signed JWT for a service account)."""
+    form = req.body if isinstance(req.body, dict) else {}
+    grant = str(form.get("grant_type", ""))
+    if grant not in {"refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer"}:
+        return Response(status=400, body={"error": "unsupported_grant_type",
+                                          "error_description": f"Invalid grant_type: {grant}"})
+    if grant == "refresh_token" and not form.get("refresh_token"):
+        return Response(status=400, body={"error": "invalid_request", "error_description": "Missing required "
+                                                                                            "parameter: refresh_token"})
+    if _principal(req).get("revoked"):
+        # Google's words: a revoked or expired refresh token; a service account key that was deleted.
+        why = "Token has been expired or revoked." if grant == "refresh_token" else "Invalid JWT Signature."
+        return Response(status=400, body={"error": "invalid_grant", "error_description": why})
+    minted = hashlib.sha256(f"{time.time()}".encode()).hexdigest()[:32]
+    return Response(body={"access_token": f"ya29.emulator-{minted}", "expires_in": 3599, "scope": SCOPE,
+                          "token_type": "Bearer"})

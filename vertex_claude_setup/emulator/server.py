@@ -169,7 +169,11 @@ class Emulator:
         self.requests.append(Recorded(method, path, host, raw_body, {k.lower(): v for k, v in headers.items()},
                                       parsed.query))
         try:
-            body: Any = json.loads(raw_body) if raw_body.strip() else None
+            if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+                # OAuth2's token endpoint takes a form, not JSON
+                body: Any = dict(urllib.parse.parse_qsl(raw_body.decode("utf-8"), keep_blank_values=True))
+            else:
+                body = json.loads(raw_body) if raw_body.strip() else None
         except ValueError:
             return 0.0, lambda: _error_response(ApiError("INVALID_ARGUMENT", "Invalid JSON payload received."))
         found = self._route(method, path)
@@ -300,8 +304,10 @@ class _HttpServer:
         asyncio.set_event_loop(loop)
         app = web.Application(client_max_size=256 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        # In-flight calls (a fault may hold one for seconds) get a second to finish when it stops.
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        # In-flight calls (a fault may hold one for seconds) get a second to finish when it stops. A call whose
+        # client hung up (its timeout passed while a fault stalled it) ends then, as if never received.
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0,
+                               handler_cancellation=True)
         try:
             loop.run_until_complete(runner.setup())
             # A deep listen backlog: a burst of concurrent clients must queue, not be reset.

@@ -13,7 +13,8 @@ from typing import Any
 from vertex_claude_setup.errors import SetupError
 from vertex_claude_setup.gcp import retry
 
-from .errors import Where, from_api_core
+from .errors import Where
+from .failures import translate
 from .session import GoogleApis
 
 API = "logging.googleapis.com"
@@ -51,26 +52,17 @@ def _as_json(bucket: Any) -> dict[str, Any]:
             "lifecycleState": bucket.lifecycle_state.name}
 
 
-def _failed(exc: Exception, project: str) -> Exception:
-    return from_api_core(exc, Where(API, project))
-
-
 def get_bucket(google: GoogleApis, project: str, bucket: str = DEFAULT_BUCKET) -> dict[str, Any]:
     """The project's ``bucket`` wherever it lives (``ListBuckets`` of ``locations/-``), as plain data:
     name (its real one), retentionDays, locked, lifecycleState."""
-    from google.api_core import exceptions
-
     client = config_client(google)
     parent = f"projects/{project}/locations/-"
-
-    def find() -> Any:
-        return next((b for b in client.list_buckets(request={"parent": parent})
-                     if b.name.rsplit("/", 1)[-1] == bucket), None)
-
     try:
-        found = retry.call(find)
-    except exceptions.GoogleAPICallError as exc:
-        raise _failed(exc, project) from None
+        with retry.scope():  # every page under the one deadline, each request with our retry and timeout
+            found = next((b for b in client.list_buckets(request={"parent": parent}, **retry.options())
+                          if b.name.rsplit("/", 1)[-1] == bucket), None)
+    except retry.failures() as exc:
+        raise translate(exc, Where(API, project), "ListBuckets", google.logging_target()) from None
     if found is None:
         raise SetupError(f"{API} (project {project}): no {bucket} log bucket in any location of project {project}",
                          f"check `gcloud logging buckets list --project {project}`; Cloud Logging creates "
@@ -80,25 +72,22 @@ def get_bucket(google: GoogleApis, project: str, bucket: str = DEFAULT_BUCKET) -
 
 def read_bucket(google: GoogleApis, project: str, name: str) -> dict[str, Any]:
     """``GetBucket`` of a bucket's full name: the fresh state right before a write."""
-    from google.api_core import exceptions
-
     client = config_client(google)
     try:
-        found = retry.call(lambda: client.get_bucket(request={"name": name}))
-    except exceptions.GoogleAPICallError as exc:
-        raise _failed(exc, project) from None
+        found = client.get_bucket(request={"name": name}, **retry.options())
+    except retry.failures() as exc:
+        raise translate(exc, Where(API, project), "GetBucket", google.logging_target()) from None
     return _as_json(found)
 
 
 def set_retention(google: GoogleApis, project: str, name: str, days: int) -> dict[str, Any]:
-    """``UpdateBucket`` of the bucket ``name`` with ``update_mask: retention_days`` only."""
-    from google.api_core import exceptions
-
+    """``UpdateBucket`` of the bucket ``name`` with ``update_mask: retention_days`` only (a value set by mask:
+    safe to repeat)."""
     client = config_client(google)
     request = {"name": name, "bucket": {"name": name, "retention_days": days},
                "update_mask": {"paths": ["retention_days"]}}
     try:
-        updated = retry.call(lambda: client.update_bucket(request=request))
-    except exceptions.GoogleAPICallError as exc:
-        raise _failed(exc, project) from None
+        updated = client.update_bucket(request=request, **retry.options())
+    except retry.failures() as exc:
+        raise translate(exc, Where(API, project), "UpdateBucket", google.logging_target()) from None
     return _as_json(updated)

@@ -8,6 +8,7 @@ from typing import Any
 
 from vertex_claude_setup.errors import GoogleApiError
 
+from . import retry
 from .permissions import role_for
 
 _PERMISSION_RE = re.compile(r"[Pp]ermission '?([a-z]+\.[a-zA-Z]+\.[a-zA-Z]+)'?")
@@ -29,6 +30,10 @@ class Where:
         if self.model:
             parts.append(f"model {self.model}")
         return f"{self.api} ({', '.join(parts)})"
+
+
+class GoogleUnavailable(GoogleApiError):
+    """Google gave no usable answer within the deadline: 5xx, no answer at all, or an endpoint out of reach."""
 
 
 def error_info(details: Any) -> dict[str, Any]:
@@ -57,8 +62,9 @@ def explain(
     status: str,
     message: str,
     details: Any = None,
+    attempts: int = 1,
 ) -> GoogleApiError:
-    """Build the user-facing error for one Google error answer."""
+    """Build the user-facing error for one Google error answer (after ``attempts`` tries)."""
     info = error_info(details)
     reason = str(info.get("reason") or "")
     metadata = info.get("metadata") or {}
@@ -91,9 +97,10 @@ def explain(
                               "wait and retry, or request a quota increase in the console (IAM & Admin > Quotas)",
                               status=status, reason=reason or "RESOURCE_EXHAUSTED", http_code=http_code)
     if http_code >= 500 or status in {"UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED"}:
-        return GoogleApiError(f"{where.describe()}: Google answered {http_code} {status} after retries: {first}",
-                              "retry later; see https://status.cloud.google.com",
-                              status=status, reason=reason or status, http_code=http_code)
+        tried = f" ({attempts} attempts)" if attempts > 1 else ""
+        return GoogleUnavailable(f"{where.describe()}: Google answered {http_code} {status}{tried}: {first}",
+                                 "retry later; see https://status.cloud.google.com",
+                                 status=status, reason=reason or status, http_code=http_code)
     return GoogleApiError(f"{where.describe()}: {http_code} {status}: {first}", "", status=status,
                           reason=reason or status, http_code=http_code)
 
@@ -108,7 +115,7 @@ def from_api_core(exc: Exception, where: Where) -> GoogleApiError:
     # REST errors carry "METHOD URL: message"; keep only the message for users.
     message = re.sub(r"^[A-Z]+ https?://\S+: ", "", message)
     return explain(where, http_code=int(code or 0), status=status, message=message,
-                   details=getattr(exc, "details", None))
+                   details=getattr(exc, "details", None), attempts=retry.attempts_of(exc))
 
 
 _STATUS_BY_HTTP = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",

@@ -13,7 +13,8 @@ from typing import Any
 
 from vertex_claude_setup.gcp import retry
 
-from .errors import Where, from_api_core
+from .errors import Where
+from .failures import translate
 from .session import GoogleApis
 
 API = "cloudresourcemanager.googleapis.com"
@@ -24,7 +25,7 @@ LOG_TYPES = ("ADMIN_READ", "DATA_WRITE", "DATA_READ")
 def _policy(google: GoogleApis, project: str) -> Any:
     client = google.projects_client()
     return client.get_iam_policy(request={"resource": f"projects/{project}",
-                                          "options": {"requested_policy_version": 3}})
+                                          "options": {"requested_policy_version": 3}}, **retry.options())
 
 
 def audit_configs(policy: Any) -> dict[str, dict[str, list[str]]]:
@@ -42,12 +43,10 @@ def audit_configs(policy: Any) -> dict[str, dict[str, list[str]]]:
 
 def read_audit_configs(google: GoogleApis, project: str) -> dict[str, dict[str, list[str]]]:
     """The project's audit configs as plain data (read-only)."""
-    from google.api_core import exceptions
-
     try:
-        return audit_configs(retry.call(lambda: _policy(google, project)))
-    except exceptions.GoogleAPICallError as exc:
-        raise from_api_core(exc, Where(API, project)) from None
+        return audit_configs(_policy(google, project))
+    except retry.failures() as exc:
+        raise translate(exc, Where(API, project), "projects.getIamPolicy", google.endpoint("resourcemanager")) from None
 
 
 def merge(policy: Any, service: str, log_types: list[str]) -> list[str]:
@@ -65,35 +64,44 @@ def merge(policy: Any, service: str, log_types: list[str]) -> list[str]:
 
 
 def _aborted(exc: BaseException) -> bool:
+    """An etag race: read, merge and write again (each call retries its own transient errors)."""
     from google.api_core import exceptions
 
-    return isinstance(exc, (exceptions.Aborted, exceptions.Conflict)) or retry.is_transient(exc)
+    return isinstance(exc, (exceptions.Aborted, exceptions.Conflict))
 
 
 def ensure_audit_logs(google: GoogleApis, project: str, service: str, log_types: list[str]) -> list[str]:
-    """Turn on ``log_types`` for ``service``; re-read and merge again on an etag race. Returns what was added."""
-    from google.api_core import exceptions
+    """Turn on ``log_types`` for ``service``; re-read and merge again on an etag race. Returns what was added.
+
+    The whole read-merge-write, races included, lives within one deadline. ``setIamPolicy`` carries the
+    etag, so repeating it after a 500 or a timeout is safe: a write that did land makes the etag stale
+    (409 ABORTED), and the re-read then finds nothing left to add.
+    """
     from google.iam.v1 import iam_policy_pb2
     from google.protobuf import field_mask_pb2
 
     client = google.projects_client()
     added: list[str] = []
+    call = "projects.getIamPolicy"
 
     def attempt() -> None:
+        nonlocal call
+        call = "projects.getIamPolicy"
         policy = _policy(google, project)
         added[:] = merge(policy, service, log_types)
         if not added:
             return
         if any(b.HasField("condition") for b in policy.bindings):
             policy.version = 3
+        call = "projects.setIamPolicy"
         client.set_iam_policy(request=iam_policy_pb2.SetIamPolicyRequest(
             resource=f"projects/{project}", policy=policy,
-            update_mask=field_mask_pb2.FieldMask(paths=["audit_configs", "etag"])))
+            update_mask=field_mask_pb2.FieldMask(paths=["audit_configs", "etag"])), **retry.options())
 
     try:
         retry.call(attempt, retry_if=_aborted)
-    except exceptions.GoogleAPICallError as exc:
-        err = from_api_core(exc, Where(API, project))
+    except retry.failures() as exc:
+        err = translate(exc, Where(API, project), call, google.endpoint("resourcemanager"))
         if err.status == "ABORTED" or err.http_code == 409:
             err.hint = "another writer keeps changing the IAM policy; run apply again when it is quiet"
         raise err from None

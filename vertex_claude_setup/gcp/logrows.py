@@ -17,8 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import retry
 from .bigquery import LOG_TABLE
 from .errors import Where
+from .failures import translate
 from .vertex import HttpError, request_json
 
 if TYPE_CHECKING:
@@ -142,10 +144,18 @@ def _explain(exc: HttpError, table: Table) -> Exception:
     return err
 
 
+def _read(google: GoogleApis, table: Table, call: str, url: str, **kwargs: Any) -> Any:
+    """One GET under the retry policy; no answer at all is a one-line error (HttpError for answers)."""
+    try:
+        return retry.call(lambda: request_json(google, "GET", url, **kwargs))
+    except retry.failures() as exc:
+        raise translate(exc, Where(API, table.project), call, url) from None
+
+
 def columns(google: GoogleApis, table: Table) -> tuple[str, ...]:
     """Column names in order, from ``tables.get`` when it answers."""
     try:
-        meta = request_json(google, "GET", table.url(google))
+        meta = _read(google, table, "tables.get", table.url(google))
     except HttpError:
         return COLUMNS
     fields = ((meta or {}).get("schema") or {}).get("fields") or []
@@ -161,7 +171,7 @@ def _page(google: GoogleApis, table: Table, start_index: int, page_token: str = 
     else:
         params["startIndex"] = start_index
     try:
-        return dict(request_json(google, "GET", table.url(google) + "/data", params=params))
+        return dict(_read(google, table, "tabledata.list", table.url(google) + "/data", params=params))
     except HttpError as exc:
         if exc.code == 404:
             return None
@@ -171,7 +181,7 @@ def _page(google: GoogleApis, table: Table, start_index: int, page_token: str = 
 def row_count(google: GoogleApis, table: Table) -> int:
     """``totalRows`` now (0 when the table does not exist yet)."""
     try:
-        page = request_json(google, "GET", table.url(google) + "/data", params={"maxResults": 0})
+        page = _read(google, table, "tabledata.list", table.url(google) + "/data", params={"maxResults": 0})
     except HttpError as exc:
         if exc.code == 404:
             return 0

@@ -6,7 +6,8 @@ from typing import Any
 
 from vertex_claude_setup.gcp import retry
 
-from .errors import Where, from_api_core
+from .errors import Where
+from .failures import translate
 from .session import GoogleApis
 
 API = "cloudresourcemanager.googleapis.com"
@@ -14,13 +15,11 @@ API = "cloudresourcemanager.googleapis.com"
 
 def get_project(google: GoogleApis, project: str) -> dict[str, Any]:
     """``projects.get`` as plain data. A 403 means missing *or* no access: the API will not say which."""
-    from google.api_core import exceptions
-
     client = google.projects_client()
     try:
-        proj = retry.call(lambda: client.get_project(name=f"projects/{project}"))
-    except exceptions.GoogleAPICallError as exc:
-        err = from_api_core(exc, Where(API, project))
+        proj = client.get_project(name=f"projects/{project}", **retry.options())
+    except retry.failures() as exc:
+        err = translate(exc, Where(API, project), "projects.get", google.endpoint("resourcemanager"))
         if err.http_code in (403, 404) and err.reason not in {"SERVICE_DISABLED", "BILLING_DISABLED"}:
             err.message = (f"project {project} does not exist or you have no access to it "
                            f"(Resource Manager answered {err.http_code} {err.status}; it does not say which)")
@@ -38,12 +37,11 @@ def get_project(google: GoogleApis, project: str) -> dict[str, Any]:
 
 def test_permissions(google: GoogleApis, project: str, permissions: list[str]) -> list[str]:
     """The subset of ``permissions`` the caller holds on the project (``testIamPermissions``)."""
-    from google.api_core import exceptions
-
     client = google.projects_client()
     try:
-        resp = retry.call(lambda: client.test_iam_permissions(
-            request={"resource": f"projects/{project}", "permissions": permissions}))
-    except exceptions.GoogleAPICallError as exc:
-        raise from_api_core(exc, Where(API, project)) from None
+        resp = client.test_iam_permissions(request={"resource": f"projects/{project}", "permissions": permissions},
+                                           **retry.options())
+    except retry.failures() as exc:
+        raise translate(exc, Where(API, project), "projects.testIamPermissions",
+                        google.endpoint("resourcemanager")) from None
     return list(resp.permissions)

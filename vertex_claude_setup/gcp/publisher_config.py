@@ -10,12 +10,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import requests
-
 from vertex_claude_setup.errors import SetupError
 from vertex_claude_setup.gcp import propagation, retry
 
 from .errors import Where
+from .failures import translate
 from .session import GoogleApis
 from .vertex import API, HttpError, request_json
 
@@ -27,25 +26,16 @@ def model_url(google: GoogleApis, project: str, region: str, model: str) -> str:
             f"/publishers/anthropic/models/{model}")
 
 
-def _transient(exc: BaseException) -> bool:
-    import requests
-
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        return True
-    return isinstance(exc, HttpError) and exc.code in retry.TRANSIENT_HTTP
-
-
-def _unreachable(exc: Exception, where: Where) -> SetupError:
-    return SetupError(f"{where.describe()}: cannot reach Vertex AI: {type(exc).__name__}",
-                      "check the network path (proxy, VPC Service Controls, [endpoints] aiplatform)")
-
-
 def fetch_raw(google: GoogleApis, project: str, region: str, model: str) -> dict[str, Any]:
-    """``fetchPublisherModelConfig``; raises HttpError (callers classify 404/400 answers)."""
+    """``fetchPublisherModelConfig``; raises HttpError (callers classify 404/400 answers), and a one-line
+    SetupError when no answer came (timeouts, unreachable host, credentials)."""
     url = model_url(google, project, region, model) + ":fetchPublisherModelConfig"
     headers = google.vertex_headers(region)
-    body = propagation.call(google.propagation, lambda: retry.call(
-        lambda: request_json(google, "GET", url, headers=headers), retry_if=_transient))
+    try:
+        body = propagation.call(google.propagation, lambda: retry.call(
+            lambda: request_json(google, "GET", url, headers=headers)))
+    except retry.failures() as exc:
+        raise translate(exc, Where(API, project, region, model), "fetchPublisherModelConfig", url) from None
     return dict(body) if isinstance(body, dict) else {}
 
 
@@ -56,31 +46,33 @@ def _explain(google: GoogleApis, exc: HttpError, where: Where) -> SetupError:
 
 def fetch(google: GoogleApis, project: str, region: str, model: str) -> dict[str, Any]:
     """The whole PublisherModelConfig (``{}`` when nothing is set); SetupError on failure."""
-    where = Where(API, project, region, model)
     try:
         return fetch_raw(google, project, region, model)
     except HttpError as exc:
-        raise _explain(google, exc, where) from None
-    except requests.exceptions.ConnectionError as exc:
-        raise _unreachable(exc, where) from None
+        raise _explain(google, exc, Where(API, project, region, model)) from None
 
 
 def set_logging(google: GoogleApis, project: str, region: str, model: str,
                 logging_config: dict[str, Any]) -> dict[str, Any]:
-    """Write only ``loggingConfig`` (``updateMask``), wait for the operation, return the resulting config."""
+    """Write only ``loggingConfig`` (``updateMask``), wait for the operation, return the resulting config.
+
+    Setting one masked field to a value is safe to repeat, so a 500 or a timeout is retried like a read.
+    """
     url = model_url(google, project, region, model) + ":setPublisherModelConfig"
     body = {"publisherModelConfig": {OWNED_FIELD: logging_config}, "updateMask": OWNED_FIELD}
     where = Where(API, project, region, model)
+    call = "setPublisherModelConfig"
     try:
         # A SERVICE_DISABLED answer was refused at the door: sending it again once propagated is safe.
         headers = google.vertex_headers(region)
         operation = propagation.call(google.propagation, lambda: retry.call(
-            lambda: request_json(google, "POST", url, json=body, headers=headers), retry_if=_transient))
+            lambda: request_json(google, "POST", url, json=body, headers=headers)))
+        call = "operations.get"
         done = wait(google, region, operation)
     except HttpError as exc:
         raise _explain(google, exc, where) from None
-    except requests.exceptions.ConnectionError as exc:
-        raise _unreachable(exc, where) from None
+    except retry.failures() as exc:
+        raise translate(exc, where, call, url) from None
     if done.get("error"):
         error = done["error"]
         from .errors import explain
@@ -105,5 +97,5 @@ def wait(google: GoogleApis, region: str, operation: dict[str, Any], timeout: fl
         delay = min(delay * 2, 5.0)
         url = f"{google.vertex_endpoint(region)}/v1beta1/{operation['name']}"
         operation = propagation.call(google.propagation, lambda u=url: retry.call(  # type: ignore[misc]
-            lambda: request_json(google, "GET", u, headers=headers), retry_if=_transient))
+            lambda: request_json(google, "GET", u, headers=headers)))
     return operation

@@ -17,7 +17,8 @@ from typing import Any
 from vertex_claude_setup.errors import SetupError
 from vertex_claude_setup.gcp import retry
 
-from .errors import Where, from_api_core
+from .errors import Where
+from .failures import translate
 from .session import GoogleApis
 
 SERVICE = "aiplatform.googleapis.com"
@@ -114,24 +115,24 @@ def parse_quota_infos(infos: list[dict[str, Any]]) -> list[QuotaEntry]:
 
 def read_claude_quotas(google: GoogleApis, project: str) -> QuotaReport:
     """All Claude per-base-model quotas of ``project``; a readable reason instead when access is denied."""
-    from google.api_core import exceptions as core_exceptions
     from google.cloud import cloudquotas_v1
 
     parent = f"projects/{project}/locations/global/services/{SERVICE}"
 
     def list_all(client: Any) -> list[dict[str, Any]]:
-        pager = client.list_quota_infos(request={"parent": parent, "page_size": 100})
-        return [type(info).to_dict(info, use_integers_for_enums=False, preserving_proto_field_name=False)
-                for info in pager]
+        with retry.scope():  # every page within one deadline
+            pager = client.list_quota_infos(request={"parent": parent, "page_size": 100}, **retry.options())
+            return [type(info).to_dict(info, use_integers_for_enums=False, preserving_proto_field_name=False)
+                    for info in pager]
 
     try:
         client = cloudquotas_v1.CloudQuotasClient(credentials=google.credentials, transport="rest",
                                                   client_options=google.client_options("cloudquotas"))
-        infos = retry.call(lambda: list_all(client))
+        infos = list_all(client)
     except SetupError as exc:  # no credentials: the caller reports it; quotas alone never fail the audit
         return QuotaReport(False, reason=exc.message, hint=exc.hint)
-    except core_exceptions.GoogleAPICallError as exc:
-        err = from_api_core(exc, Where(API, project))
+    except retry.failures() as exc:  # quotas are extra information: whatever happened, the audit goes on
+        err = translate(exc, Where(API, project), "quotaInfos.list", google.endpoint("cloudquotas"))
         if err.reason == "SERVICE_DISABLED":
             return QuotaReport(False, reason=f"the Cloud Quotas API is not enabled on project {project}",
                                hint=f"gcloud services enable {API} --project {project}")
@@ -140,9 +141,6 @@ def read_claude_quotas(google: GoogleApis, project: str) -> QuotaReport:
                                              f"(needs {err.permission or 'cloudquotas.quotas.get'})",
                                hint=f"grant roles/cloudquotas.viewer on project {project}")
         return QuotaReport(False, reason=err.message, hint=err.hint)
-    except Exception as exc:  # network errors: quotas are extra information, the audit goes on
-        return QuotaReport(False, reason=f"could not reach the Cloud Quotas API: {type(exc).__name__}: {exc}",
-                           hint="check network access to cloudquotas.googleapis.com ([endpoints] cloudquotas)")
     return QuotaReport(True, parse_quota_infos(infos))
 
 

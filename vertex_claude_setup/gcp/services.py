@@ -6,7 +6,8 @@ from typing import Any
 
 from vertex_claude_setup.gcp import retry
 
-from .errors import Where, from_api_core
+from .errors import Where
+from .failures import translate
 from .session import GoogleApis
 
 API = "serviceusage.googleapis.com"
@@ -15,32 +16,36 @@ LRO_TIMEOUT_S = 600.0
 
 def get_state(google: GoogleApis, project: str, service: str) -> str:
     """``ENABLED`` or ``DISABLED`` for one service on the project."""
-    from google.api_core import exceptions
-
     client = google.service_usage_client()
     try:
-        svc = retry.call(lambda: client.get_service(request={"name": f"projects/{project}/services/{service}"}))
-    except exceptions.GoogleAPICallError as exc:
-        raise from_api_core(exc, Where(API, project)) from None
+        svc = client.get_service(request={"name": f"projects/{project}/services/{service}"}, **retry.options())
+    except retry.failures() as exc:
+        raise translate(exc, Where(API, project), "services.get", google.endpoint("serviceusage")) from None
     if svc.state.name == "ENABLED":
         google.propagation.note_enabled(service)  # Vertex AI may not see it everywhere yet
     return str(svc.state.name)
 
 
 def enable(google: GoogleApis, project: str, service: str) -> str:
-    """Enable ``service`` and wait for the long-running operation; returns the final state."""
-    from google.api_core import exceptions
+    """Enable ``service`` and wait for the long-running operation; returns the final state.
+
+    ``services.enable`` is idempotent (enabling an enabled service changes nothing), so a 500 is retried like
+    a read. Each poll of the operation is one call under the policy (its own deadline and timeout).
+    """
     from google.api_core.future import polling
 
     client = google.service_usage_client()
     where = Where(API, project)
+    call = "services.enable"
     try:
-        op: Any = retry.call(lambda: client.enable_service(
-            request={"name": f"projects/{project}/services/{service}"}))
+        op: Any = client.enable_service(request={"name": f"projects/{project}/services/{service}"},
+                                        **retry.options())
+        call = "operations.get"
         fast_polling = polling.DEFAULT_POLLING.with_delay(initial=0.2, maximum=10.0).with_timeout(LRO_TIMEOUT_S)
-        response = op.result(timeout=LRO_TIMEOUT_S, polling=fast_polling)
-    except exceptions.GoogleAPICallError as exc:
-        raise from_api_core(exc, where) from None
+        response = op.result(timeout=LRO_TIMEOUT_S, polling=fast_polling,
+                             retry=retry.policy(per_attempt_timeout=True))
+    except retry.failures() as exc:
+        raise translate(exc, where, call, google.endpoint("serviceusage")) from None
     except TimeoutError:
         from vertex_claude_setup.errors import GoogleApiError
 

@@ -7,6 +7,7 @@ and every endpoint pointed at the emulator.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from dataclasses import dataclass
@@ -152,10 +153,16 @@ class GoogleApis:
         creds = self.credentials
         with self._lock:
             if not creds.valid:
+                from vertex_claude_setup.gcp import retry
+
+                # google-auth waits 120 s for the token endpoint by default: no longer than one attempt here.
+                request = functools.partial(google.auth.transport.requests.Request(), timeout=retry.attempt_timeout())
                 try:
-                    creds.refresh(google.auth.transport.requests.Request())
+                    creds.refresh(request)
                 except Exception as exc:  # google.auth.exceptions.RefreshError and transport errors
-                    raise SetupError(f"could not get an access token: {type(exc).__name__}",
+                    from .failures import refresh_reason
+
+                    raise SetupError(f"could not get an access token: {type(exc).__name__}: {refresh_reason(exc)}",
                                      "run `gcloud auth application-default login` and check impersonation") from None
             return str(creds.token)
 

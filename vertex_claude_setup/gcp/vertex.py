@@ -31,13 +31,17 @@ class HttpError(Exception):
 
     def explain(self, where: Where) -> GoogleApiError:
         return explain(where, http_code=self.code, status=str(self.error.get("status", "")),
-                       message=str(self.error.get("message", "")), details=self.details)
+                       message=str(self.error.get("message", "")), details=self.details,
+                       attempts=retry.attempts_of(self))
 
 
 def request_json(google: GoogleApis, method: str, url: str, **kwargs: Any) -> Any:
-    """One JSON call through the authorized session; raises HttpError on a non-2xx answer."""
+    """One JSON call through the authorized session; raises HttpError on a non-2xx answer.
+
+    Its timeout is the operation's next attempt timeout: never past the deadline of the retried call it is in.
+    """
     session = google.authorized_session()
-    resp = session.request(method, url, timeout=60, **kwargs)
+    resp = session.request(method, url, timeout=retry.attempt_timeout(), **kwargs)
     try:
         body = resp.json() if resp.content else {}
     except ValueError:
@@ -48,7 +52,7 @@ def request_json(google: GoogleApis, method: str, url: str, **kwargs: Any) -> An
 
 
 def _transient(exc: BaseException) -> bool:
-    return isinstance(exc, HttpError) and exc.code in retry.TRANSIENT_HTTP
+    return isinstance(exc, HttpError) and retry.is_retryable(exc)
 
 
 def wait_until_serving(google: GoogleApis, project: str, region: str) -> None:
@@ -62,6 +66,10 @@ def wait_until_serving(google: GoogleApis, project: str, region: str) -> None:
         propagation.call(google.propagation, lambda: retry.call(
             lambda: request_json(google, "GET", url, params={"pageSize": 1}, headers=google.vertex_headers(region)),
             retry_if=_transient))
+    except retry.failures() as exc:
+        from .failures import translate
+
+        raise translate(exc, Where(API, project, region), "operations.list", url) from None
     except HttpError as exc:
         # Only "still disabled" (or still failing) after the deadline is an error here. Any other answer — a
         # 403 for a missing aiplatform.operations.list permission, say — means Vertex AI is serving the project;
