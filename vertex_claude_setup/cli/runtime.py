@@ -24,6 +24,7 @@ class Options:
     config_path: Path | None = None
     emulator: bool = False
     scenario: Path | None = None
+    no_color: bool = False
     overrides: dict[str, Any] = field(default_factory=dict)
 
 
