@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -85,11 +85,16 @@ class Config:
     impersonate_service_account: str = ""
     quota_project: str = ""
     source: str = ""
+    # Where `project` came from ("flag --project", "environment GOOGLE_CLOUD_PROJECT", the file), and the
+    # file's own `project` when the flag or the environment overrode it: plan and apply name both.
+    project_from: str = ""
+    project_in_file: str = ""
 
     def digest(self) -> str:
-        """A stable hash of everything that shapes a plan (not where the file lives)."""
+        """A stable hash of everything that shapes a plan (not where the file lives or the project came from)."""
         data = asdict(self)
-        data.pop("source")
+        for key in ("source", "project_from", "project_in_file"):
+            data.pop(key)
         data["endpoints"] = dict(self.endpoints)
         blob = json.dumps(data, sort_keys=True, default=str).encode()
         return "sha256:" + hashlib.sha256(blob).hexdigest()
@@ -234,10 +239,12 @@ def load(
     values: dict[str, Any] = {key: default for key, (_k, default) in _SCHEMA.items()}
     where: dict[str, str] = dict.fromkeys(_SCHEMA, "default")
     source = ""
+    file_project = ""
     if explicit or path.exists():
         for key, value in read_file(path).items():
             values[key], where[key] = value, f"{path}: key '{key}'"
         source = str(path)
+        file_project = str(values["project"]) if where["project"] != "default" else ""
     env_map = {env_name(k): k for k in _SCHEMA}
     env_map["GOOGLE_CLOUD_PROJECT"] = "project"
     env_map["CLOUD_ML_REGION"] = "smoke_test.region"
@@ -251,7 +258,10 @@ def load(
         if value is not None and value != ():
             values[key] = list(value) if isinstance(value, tuple) else value
             where[key] = f"flag --{key.split('.')[-1].replace('_', '-')}"
-    return _build(values, where, source)
+    config = _build(values, where, source)
+    from_file = where["project"] == f"{path}: key 'project'"
+    return replace(config, project_from=source if from_file else where["project"],
+                   project_in_file="" if from_file else file_project)
 
 
 def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config:

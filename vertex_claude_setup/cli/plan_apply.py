@@ -65,6 +65,7 @@ def plan(ctx: click.Context, out: Path | None, detailed_exitcode: bool, as_json:
     from .runtime import open_runtime
 
     with open_runtime(options(ctx)) as rt:
+        announce_project(rt.config)
         the_plan = workflow.make_plan(rt.context())
     if out is not None:
         planfile.save(the_plan, out)
@@ -105,6 +106,8 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
     from .runtime import open_runtime
 
     with open_runtime(options(ctx)) as rt:
+        announce_project(rt.config)
+        refuse_environment_override(rt.config)
         the_plan = workflow.make_plan(rt.context())
         if plan_file is not None:
             saved = planfile.load(plan_file)
@@ -144,6 +147,32 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
     if plan_check_failed or any(f.severity == "error" for f in late) or (fail_on_check and not check_ok):
         click.echo("Applied, but checks failed (see above): exit 3.")
         ctx.exit(EXIT_FINDINGS)
+
+
+def announce_project(config: Any) -> None:
+    """Name the project and where it came from, first thing (stderr: stdout stays the plan alone)."""
+    line = f"Project {config.project} (from {config.project_from}"
+    if config.project_in_file and config.project_in_file != config.project:
+        line += f", which overrides project = \"{config.project_in_file}\" in {config.source}"
+    click.echo(line + ")", err=True)
+
+
+def refuse_environment_override(config: Any) -> None:
+    """``apply`` changes the project the config file names unless ``--project`` says otherwise.
+
+    An exported GOOGLE_CLOUD_PROJECT (set for some other tool) must not silently redirect changes away
+    from the project the file names: the flag is explicit, the environment is not.
+    """
+    from vertex_claude_setup.errors import ConfigError
+
+    if (config.project_from.startswith("environment ") and config.project_in_file
+            and config.project_in_file != config.project):
+        variable = config.project_from.removeprefix("environment ")
+        raise ConfigError(f"{variable}={config.project} overrides project = \"{config.project_in_file}\" in "
+                          f"{config.source}; apply changes a project other than the file's only when --project "
+                          "names it",
+                          f"pass --project {config.project} to apply to {config.project}, or unset {variable} to "
+                          f"apply to {config.project_in_file}")
 
 
 def _closing_check(rt: Any) -> bool:
