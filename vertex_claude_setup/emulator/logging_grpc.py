@@ -45,6 +45,7 @@ def _lookup(state: State, name: str, permission: str) -> tuple[dict[str, Any], d
     match = _NAME_RE.match(name)
     if not match:
         raise ApiError("INVALID_ARGUMENT", f"Invalid bucket name: \"{name}\"")
+    state.permissions_checked.add(permission)
     project = state.project(match.group("project"))
     if project is None or not caller_has(project, permission):
         raise ApiError("PERMISSION_DENIED", f"Permission '{permission}' denied on resource '{name}' "

@@ -55,6 +55,8 @@ class State:
         self.data.setdefault("seed", 0)
         self.path = path
         self.lock = threading.RLock()
+        # Every IAM permission a call was checked against (not saved): tests compare it with what doctor tests.
+        self.permissions_checked: set[str] = set()
 
     # -- persistence ---------------------------------------------------------------------
     @classmethod

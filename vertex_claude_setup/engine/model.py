@@ -80,6 +80,10 @@ class Step:
     depends_on: tuple[str, ...] = ()
     # True when the step's changes are independent of each other: apply runs them concurrently.
     concurrent_apply: bool = False
+    # The IAM permissions ``read`` calls Google with (so plan needs them), and those ``apply`` adds: `doctor`
+    # tests exactly these, and a test checks them against what the emulator is asked for.
+    read_permissions: tuple[str, ...] = ()
+    apply_permissions: tuple[str, ...] = ()
 
     def read(self, ctx: Context) -> Json:
         """Observe the real state (JSON-able). Must not change anything."""

@@ -47,6 +47,8 @@ class LogBucketStep(Step):
 
     name = "log-bucket"
     depends_on = ("project",)
+    read_permissions = ("logging.buckets.get",)
+    apply_permissions = ("logging.buckets.update",)
 
     def read(self, ctx: Context) -> Any:
         return cloud_logging.get_bucket(ctx.google, ctx.config.project)

@@ -139,6 +139,10 @@ class RequestLoggingStep(Step):
     name = "request-logging"
     depends_on = ("api", "logging-dataset")
     concurrent_apply = True
+    # fetchPublisherModelConfig, and a count-tokens probe for each pair's availability class
+    read_permissions = ("aiplatform.endpoints.get", "aiplatform.endpoints.predict")
+    # setPublisherModelConfig, and polling its operation
+    apply_permissions = ("aiplatform.endpoints.update", "aiplatform.operations.get")
 
     def __init__(self, only: list[tuple[str, str]] | None = None, *, exact_rate: bool = False) -> None:
         self.only = only
