@@ -17,7 +17,7 @@ def test_saved_plan_applies_then_is_stale(run: Runner, tmp_path: Path) -> None:
     made = run("--emulator", "--project", PROJECT, "plan", "--out", str(plan_path), "--detailed-exitcode")
     assert made.code == 2
     assert made.out.endswith(f"Saved the plan to {plan_path}. Apply exactly this plan with: "
-                             f"vertex-claude-setup apply {plan_path}\n")
+                             f"vertex-claude-setup --project {PROJECT} --emulator apply {plan_path}\n")
     applied = run("--emulator", "--project", PROJECT, "apply", str(plan_path))
     assert applied.code == 0 and applied.out.endswith("Apply complete! 1 applied.\n")
     # the same plan again: the world moved (the API is now on), so it is refused

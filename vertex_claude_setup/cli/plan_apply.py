@@ -67,6 +67,7 @@ def plan(ctx: click.Context, out: Path | None, detailed_exitcode: bool, as_json:
     with open_runtime(options(ctx)) as rt:
         announce_project(rt.config)
         the_plan = workflow.make_plan(rt.context())
+        the_plan.target = rt.target
     if out is not None:
         planfile.save(the_plan, out)
     if as_json:
@@ -74,7 +75,8 @@ def plan(ctx: click.Context, out: Path | None, detailed_exitcode: bool, as_json:
     else:
         click.echo(render.plan_text(the_plan))
         if out is not None:
-            click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: vertex-claude-setup apply {out}")
+            click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: "
+                       f"{command_line(options(ctx), 'apply', str(out))}")
     if the_plan.errors or any(f.severity == "error" for f in the_plan.findings):
         ctx.exit(EXIT_ERROR if the_plan.errors else (EXIT_CHANGES if detailed_exitcode and the_plan.changes
                                                      else EXIT_FINDINGS))
@@ -108,9 +110,12 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
     with open_runtime(options(ctx)) as rt:
         announce_project(rt.config)
         refuse_environment_override(rt.config)
+        saved = planfile.load(plan_file) if plan_file is not None else None
+        if saved is not None and plan_file is not None:
+            planfile.check_target(saved, rt.target, plan_file)  # before reading anything from the wrong place
         the_plan = workflow.make_plan(rt.context())
-        if plan_file is not None:
-            saved = planfile.load(plan_file)
+        the_plan.target = rt.target
+        if saved is not None and plan_file is not None:
             planfile.check_still_valid(saved, the_plan, plan_file)
             the_plan = saved
         else:
@@ -147,6 +152,20 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
     if plan_check_failed or any(f.severity == "error" for f in late) or (fail_on_check and not check_ok):
         click.echo("Applied, but checks failed (see above): exit 3.")
         ctx.exit(EXIT_FINDINGS)
+
+
+def command_line(opts: Any, *args: str) -> str:
+    """The command to run next, with the global options this run was given (a target, a config, a project)."""
+    import shlex
+
+    words = ["vertex-claude-setup"]
+    if opts.config_path is not None:
+        words += ["--config", str(opts.config_path)]
+    if opts.overrides.get("project"):
+        words += ["--project", str(opts.overrides["project"])]
+    if opts.emulator:
+        words.append("--emulator")
+    return shlex.join([*words, *args])
 
 
 def announce_project(config: Any) -> None:

@@ -33,6 +33,8 @@ class Runtime:
     config: Config
     google: GoogleApis
     emulator: Emulator | None
+    # What Google calls go to: "google", "emulator" (--emulator) or "emulator HOST:PORT" (a saved plan keeps it).
+    target: str = "google"
 
     def context(self) -> Context:
         from vertex_claude_setup.engine.model import Context
@@ -57,7 +59,9 @@ def open_runtime(opts: Options) -> Iterator[Runtime]:
 
     cfg = load_config(opts)
     if not opts.emulator:
-        yield Runtime(cfg, GoogleApis(cfg, EmulatorTarget.from_env()), None)
+        external = EmulatorTarget.from_env()
+        target = f"emulator {external.http.removeprefix('http://')}" if external else "google"
+        yield Runtime(cfg, GoogleApis(cfg, external), None, target)
         return
     from vertex_claude_setup.emulator import Emulator, State
     from vertex_claude_setup.errors import SetupError
@@ -69,6 +73,6 @@ def open_runtime(opts: Options) -> Iterator[Runtime]:
     emu = Emulator(state)
     url = emu.start()
     try:
-        yield Runtime(cfg, GoogleApis(cfg, EmulatorTarget(http=url, grpc=emu.grpc_target)), emu)
+        yield Runtime(cfg, GoogleApis(cfg, EmulatorTarget(http=url, grpc=emu.grpc_target)), emu, "emulator")
     finally:
         emu.stop()

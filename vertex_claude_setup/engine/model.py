@@ -143,6 +143,8 @@ class Plan:
     project: str
     config_digest: str
     steps: list[StepPlan]
+    # What the plan was made against: "google", "emulator" (--emulator) or "emulator HOST:PORT".
+    target: str = "google"
 
     @property
     def changes(self) -> list[Change]:

@@ -35,6 +35,7 @@ def to_json(plan: Plan) -> dict[str, Any]:
         "tool_version": __version__,
         "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "project": plan.project,
+        "target": plan.target,
         "config_digest": plan.config_digest,
         "summary": plan.counts(),
         "steps": [
@@ -103,11 +104,36 @@ def load(path: Path) -> Plan:
         if s.ok and s.fingerprint != fingerprint(s.observed):
             raise PlanFileError(f"plan file {path}: step {s.step} was modified (fingerprint mismatch)",
                                 "make a new plan with `plan --out FILE`")
-    return Plan(project=raw["project"], config_digest=raw["config_digest"], steps=steps)
+    return Plan(project=raw["project"], config_digest=raw["config_digest"], steps=steps,
+                target=str(raw.get("target", "google")))
+
+
+def _target_name(target: str) -> str:
+    if target == "google":
+        return "Google Cloud"
+    if target == "emulator":
+        return "the built-in emulator (--emulator)"
+    return f"the emulator at {target.removeprefix('emulator ')} (VERTEX_CLAUDE_EMULATOR_HOST)"
+
+
+def _target_fix(planned: str, path: Path) -> str:
+    if planned == "emulator":
+        return f"apply {path} against the emulator, as it was planned: add --emulator"
+    if planned == "google":
+        return f"drop --emulator and unset VERTEX_CLAUDE_EMULATOR_HOST to apply {path} to Google Cloud"
+    return f"set VERTEX_CLAUDE_EMULATOR_HOST={planned.removeprefix('emulator ')} as when you planned, or plan again"
+
+
+def check_target(saved: Plan, target: str, path: Path) -> None:
+    """Refuse a plan made against Google when applying to an emulator, and the other way round."""
+    if saved.target != target:
+        raise PlanFileError(f"plan {path} was made against {_target_name(saved.target)}, but this apply runs "
+                            f"against {_target_name(target)}", _target_fix(saved.target, path))
 
 
 def check_still_valid(saved: Plan, current: Plan, path: Path) -> None:
     """Refuse a saved plan when the config or the world changed, or its changes were altered."""
+    check_target(saved, current.target, path)
     if saved.project != current.project:
         raise PlanFileError(f"plan {path} is for project {saved.project}, the config says {current.project}",
                             "plan again for this project")
