@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from vertex_claude_setup.engine.model import Context
-from vertex_claude_setup.errors import SetupError
+from vertex_claude_setup.errors import ConfigError, SetupError
 from vertex_claude_setup.steps import retention
 
 Status = Literal["PASS", "FAIL", "WARN"]
@@ -52,7 +52,19 @@ APPLY = "run `vertex-claude-setup apply`"
 
 
 def verify(ctx: Context) -> Report:
-    """Run every read concurrently and turn the observations into checks."""
+    """Run every read concurrently and turn the observations into checks.
+
+    With ``[logging] enabled = false`` there is nothing the tool set up to verify, and its fix (apply) could
+    not work under that config: that is one configuration error, not a column of FAILs.
+    """
+    if not ctx.config.logging.enabled:
+        import os
+
+        from_env = bool(os.environ.get("VERTEX_CLAUDE_LOGGING_ENABLED")) or not ctx.config.source
+        where = "by VERTEX_CLAUDE_LOGGING_ENABLED" if from_env else f"in {ctx.config.source}"
+        raise ConfigError(f"request-response logging is off by configuration ([logging] enabled = false {where}): "
+                          "there is no logging set-up to verify",
+                          "set [logging] enabled = true, run `vertex-claude-setup apply`, then `logging verify` again")
     from vertex_claude_setup.steps.audit_logs import AuditLogsStep
     from vertex_claude_setup.steps.log_bucket import LogBucketStep
     from vertex_claude_setup.steps.logging_dataset import LoggingDatasetStep
