@@ -209,10 +209,13 @@ def _flatten(where: str, data: Mapping[str, Any]) -> dict[str, Any]:
 def read_file(path: Path) -> dict[str, Any]:
     """Parse a TOML config file into flat ``section.key`` values (types checked)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors write one) is not TOML
     except FileNotFoundError:
         raise ConfigError(f"config file {path} not found",
                           "run `vertex-claude-setup init --project PROJECT` or pass --config") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                          f"{exc.start})", "save it as UTF-8: TOML files are UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"config file {path}: {exc.strerror}") from None
     try:

@@ -19,6 +19,10 @@ from .emulator import emulator as emulator_group
 from .plan_apply import apply, init, plan, show
 from .runtime import Options
 
+# Click >= 8.2 raises this for a group run without a command; 8.1 printed the help and exited 0 itself.
+NoArgsIsHelp: type[click.UsageError] = getattr(click.exceptions, "NoArgsIsHelpError",
+                                               type("NeverRaised", (click.UsageError,), {}))
+
 # name -> ("module:attribute", short help): imported only when the command runs (fast --help).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "logging": ("vertex_claude_setup.cli.logging:logging_group",
@@ -164,6 +168,9 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=argv, prog_name="vertex-claude-setup", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
+    except NoArgsIsHelp as exc:  # `vertex-claude-setup` (or `... regions`) alone: asking for help is no error
+        click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        code = EXIT_OK
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         code = EXIT_ERROR

@@ -23,6 +23,7 @@ def models_command(fmt: str, family: str | None) -> None:
     """
     from vertex_claude_setup import catalog
 
+    family = family.lower() if family else None
     infos = [m for m in catalog.models().values() if family is None or m.family == family]
     if family is not None and not infos:
         families = sorted({m.family for m in catalog.models().values()})

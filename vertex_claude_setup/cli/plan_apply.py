@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,10 @@ def init(ctx: click.Context, init_project: str | None, output: Path, force: bool
     except OSError as exc:
         raise SetupError(f"cannot write {output}: {exc.strerror}", "pass a writable path with --output") from None
     config.load(output, environ={})  # what we wrote must validate
-    click.echo(f"Wrote {output} for project {project}. Next: vertex-claude-setup plan")
+    default = Path(config.DEFAULT_FILE).resolve()
+    found_by_default = output.resolve() == default and not os.environ.get("VERTEX_CLAUDE_CONFIG")
+    nxt = "vertex-claude-setup plan" if found_by_default else command_line_with_config(output, "plan")
+    click.echo(f"Wrote {output} for project {project}. Next: {nxt}")
 
 
 @click.command()
@@ -166,6 +170,12 @@ def command_line(opts: Any, *args: str) -> str:
     if opts.emulator:
         words.append("--emulator")
     return shlex.join([*words, *args])
+
+
+def command_line_with_config(path: Path, *args: str) -> str:
+    import shlex
+
+    return shlex.join(["vertex-claude-setup", "--config", str(path), *args])
 
 
 def announce_project(config: Any) -> None:

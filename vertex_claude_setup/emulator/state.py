@@ -35,6 +35,13 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""  # from_scenario names the missing or unreadable file
+
+
 def project_number(project_id: str) -> str:
     """A stable 12-digit project number derived from the ID (deterministic across runs)."""
     return str(100000000000 + int(hashlib.sha256(project_id.encode()).hexdigest()[:10], 16) % 899999999999)
@@ -61,7 +68,11 @@ class State:
     # -- persistence ---------------------------------------------------------------------
     @classmethod
     def load(cls, path: Path, scenario: Path | None = None) -> State:
-        """Load saved state from ``path`` if it exists, else start from ``scenario`` (or defaults)."""
+        """Load saved state from ``path`` if it exists, else start from ``scenario`` (or defaults).
+
+        A scenario only seeds new state: passing a different one once state exists is refused, not ignored.
+        """
+        digest = _file_digest(scenario) if scenario else ""
         if path.exists():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
@@ -71,8 +82,15 @@ class State:
             if not isinstance(data, dict):
                 raise SetupError(f"emulator state {path} is not a state file",
                                  "run `vertex-claude-setup emulator reset` to start fresh")
+            if scenario and data.get("scenario_sha256") != digest:
+                made_from = data.get("scenario_file") or "the default scenario"
+                raise SetupError(f"scenario {scenario} is not used: the emulator state {path} already exists, made "
+                                 f"from {made_from}", "run `vertex-claude-setup emulator reset` to start again from "
+                                 "the scenario, or drop --scenario to go on with the current state")
             return cls(data, path=path)
         state = cls.from_scenario(scenario) if scenario else cls()
+        if scenario:
+            state.data["scenario_file"], state.data["scenario_sha256"] = str(scenario), digest
         state.path = path
         return state
 

@@ -112,6 +112,11 @@ class GoogleApis:
         try:
             creds, _project = google.auth.default(scopes=SCOPES, quota_project_id=self.config.quota_project or None)
         except auth_exceptions.DefaultCredentialsError:
+            named = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS", "")
+            if named and not os.path.exists(named):
+                raise SetupError(f"GOOGLE_APPLICATION_CREDENTIALS names {named}, which does not exist",
+                                 "point it at an existing credentials file, or unset it to use gcloud's "
+                                 "(`gcloud auth application-default login`)") from None
             raise SetupError("no Google credentials found (Application Default Credentials)",
                              "run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS "
                              "to a key file, or use --emulator") from None
