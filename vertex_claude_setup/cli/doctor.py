@@ -34,5 +34,7 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2))
     else:
-        click.echo(checkreport.doctor_text(report))
+        from .terminal import Output
+
+        Output(options(ctx).no_color).echo(checkreport.doctor_text(report))
     ctx.exit(report.exit_code)

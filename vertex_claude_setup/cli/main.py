@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from .api import api as api_group
-from .common import EXIT_ERROR, EXIT_OK
+from .common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from .emulator import emulator as emulator_group
 from .plan_apply import apply, init, plan, show
 from .runtime import Options
@@ -171,9 +171,10 @@ def main(argv: list[str] | None = None) -> None:
     except NoArgsIsHelp as exc:  # `vertex-claude-setup` (or `... regions`) alone: asking for help is no error
         click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
         code = EXIT_OK
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        code = EXIT_ERROR
+    except click.exceptions.Abort as exc:
+        interrupted = isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt)  # Click's wrapping of Ctrl-C
+        click.echo("Interrupted." if interrupted else "Aborted.", err=True)
+        code = EXIT_INTERRUPTED if interrupted else EXIT_ERROR
     except click.ClickException as exc:  # usage errors: exit 1, not Click's 2 (2 means "changes")
         exc.show()
         code = EXIT_ERROR
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
         code = exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        code = 130
+        code = EXIT_INTERRUPTED
     except Exception as exc:  # a bug: still one line, the traceback only on request
         import os
 

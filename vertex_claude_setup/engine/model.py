@@ -171,6 +171,6 @@ class Outcome:
 
     step: str
     summary: str
-    status: Literal["applied", "failed", "skipped"]
+    status: Literal["applied", "failed", "skipped", "not_started"]  # not_started: apply was interrupted
     message: str = ""
     hint: str = ""
