@@ -86,8 +86,10 @@ def test_missing_adc_says_how_to_log_in(run: Runner, monkeypatch: pytest.MonkeyP
     out = result.out
     assert f"  source:         GOOGLE_APPLICATION_CREDENTIALS={tmp_path / 'missing.json'}\n" in out
     check = next(line for line in out.splitlines() if line.startswith("credentials"))
-    assert check.startswith("credentials  FAIL    no Application Default Credentials: File ")
-    assert "fix: run `gcloud auth application-default login`" in out
+    assert check == (f"credentials  FAIL    GOOGLE_APPLICATION_CREDENTIALS names {tmp_path / 'missing.json'}, which "
+                     "does not exist")
+    assert ("fix: point it at an existing credentials file, or unset it to use gcloud's (`gcloud auth "
+            "application-default login`)") in out
     row = [line.split()[-1] for line in out.splitlines() if line.startswith("resourcemanager.projects.get ")]
     assert row == ["SKIP"]
     assert out.rstrip().endswith("Doctor: no usable credentials, so nothing else could be checked.")

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from .common import EXIT_CHANGES, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, echo_json, options
+
+if TYPE_CHECKING:
+    from vertex_claude_setup.config import Config
+    from vertex_claude_setup.engine.model import Finding, Outcome, Plan
+
+    from .runtime import Options, Runtime
+    from .terminal import Output
 
 
 @click.command()
@@ -47,7 +55,8 @@ def init(ctx: click.Context, init_project: str | None, output: Path, force: bool
     config.load(output, environ={})  # what we wrote must validate
     default = Path(config.DEFAULT_FILE).resolve()
     found_by_default = output.resolve() == default and not os.environ.get("VERTEX_CLAUDE_CONFIG")
-    nxt = "vertex-claude-setup plan" if found_by_default else command_line_with_config(output, "plan")
+    nxt = "vertex-claude-setup plan" if found_by_default else shlex.join(
+        ["vertex-claude-setup", "--config", str(output), "plan"])
     click.echo(f"Wrote {output} for project {project}. Next: {nxt}")
 
 
@@ -142,11 +151,11 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
                 click.echo("Apply cancelled.")
                 ctx.exit(EXIT_ERROR)
         screen.echo("")
-        late: list[Any] = []
+        late: list[Finding] = []
         stop = threading.Event()
         counter = Counter(screen, "Applying", len(the_plan.changes), "changes")
 
-        def report(outcome: Any) -> None:
+        def report(outcome: Outcome) -> None:
             screen.echo(render.outcome_line(outcome))
             counter.advance()
 
@@ -159,7 +168,7 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
             late.sort(key=lambda f: order.get(f.step, len(order)))
             screen.echo(render.checks_text(late))
             screen.echo("")
-        screen.echo(render.apply_summary(outcomes))
+        screen.echo(render.apply_summary(outcomes, interrupted=stop.is_set()))
         if stop.is_set():
             ctx.exit(EXIT_INTERRUPTED)
         if any(o.status != "applied" for o in outcomes):
@@ -171,10 +180,8 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
         ctx.exit(EXIT_FINDINGS)
 
 
-def command_line(opts: Any, *args: str) -> str:
+def command_line(opts: Options, *args: str) -> str:
     """The command to run next, with the global options this run was given (a target, a config, a project)."""
-    import shlex
-
     words = ["vertex-claude-setup"]
     if opts.config_path is not None:
         words += ["--config", str(opts.config_path)]
@@ -185,13 +192,7 @@ def command_line(opts: Any, *args: str) -> str:
     return shlex.join([*words, *args])
 
 
-def command_line_with_config(path: Path, *args: str) -> str:
-    import shlex
-
-    return shlex.join(["vertex-claude-setup", "--config", str(path), *args])
-
-
-def read_plan(rt: Any, screen: Any) -> Any:
+def read_plan(rt: Runtime, screen: Output) -> Plan:
     """``make_plan`` with a progress line on a terminal (steps read so far)."""
     from vertex_claude_setup.steps import workflow
 
@@ -207,7 +208,7 @@ def read_plan(rt: Any, screen: Any) -> Any:
     return the_plan
 
 
-def announce_project(config: Any, screen: Any) -> None:
+def announce_project(config: Config, screen: Output) -> None:
     """Name the project and where it came from, first thing (stderr: stdout stays the plan alone)."""
     line = f"Project {config.project} (from {config.project_from}"
     if config.project_in_file and config.project_in_file != config.project:
@@ -215,7 +216,7 @@ def announce_project(config: Any, screen: Any) -> None:
     screen.echo(line + ")", err=True)
 
 
-def refuse_environment_override(config: Any) -> None:
+def refuse_environment_override(config: Config) -> None:
     """``apply`` changes the project the config file names unless ``--project`` says otherwise.
 
     An exported GOOGLE_CLOUD_PROJECT (set for some other tool) must not silently redirect changes away
@@ -233,7 +234,7 @@ def refuse_environment_override(config: Any) -> None:
                           f"apply to {config.project_in_file}")
 
 
-def _closing_check(rt: Any, screen: Any) -> bool:
+def _closing_check(rt: Runtime, screen: Output) -> bool:
     """Run the smoke-test check after apply (a report; never a rollback). True when it passed or is off."""
     from vertex_claude_setup.cli.render.checks import apply_check
     from vertex_claude_setup.steps import all_steps

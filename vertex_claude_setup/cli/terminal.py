@@ -15,25 +15,38 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import IO
 
 import click
 
+
+@dataclass(frozen=True)
+class Style:
+    """A colour for a line or a word (applied only when colour is on)."""
+
+    fg: str | None = None
+    bold: bool = False
+    dim: bool = False
+
+    def __call__(self, text: str) -> str:
+        return click.style(text, fg=self.fg, bold=self.bold or None, dim=self.dim or None)
+
+
 # Line starts (plan, apply, checks) and whole words (doctor, logging verify, smoke test) -> colour.
-_LINE_STYLES: tuple[tuple[re.Pattern[str], dict[str, object]], ...] = (
-    (re.compile(r"^  \+ "), {"fg": "green"}),
-    (re.compile(r"^  ~ "), {"fg": "yellow"}),
-    (re.compile(r"^  - skipped "), {"fg": "yellow"}),
-    (re.compile(r"^  - "), {"fg": "red"}),
-    (re.compile(r"^  ✓ "), {"fg": "green"}),
-    (re.compile(r"^  ✗ |^Error: "), {"fg": "red"}),
-    (re.compile(r"^  ! "), {"fg": "yellow"}),
-    (re.compile(r"^  · "), {"dim": True}),
-    (re.compile(r"^Plan: |^No changes\.|^Apply complete!"), {"bold": True}),
-    (re.compile(r"^Apply failed|^Interrupted: "), {"fg": "red", "bold": True}),
+_LINE_STYLES: tuple[tuple[re.Pattern[str], Style], ...] = (
+    (re.compile(r"^  \+ "), Style("green")),
+    (re.compile(r"^  ~ "), Style("yellow")),
+    (re.compile(r"^  - skipped "), Style("yellow")),
+    (re.compile(r"^  - "), Style("red")),
+    (re.compile(r"^  ✓ "), Style("green")),
+    (re.compile(r"^  ✗ |^Error: "), Style("red")),
+    (re.compile(r"^  ! "), Style("yellow")),
+    (re.compile(r"^  · "), Style(dim=True)),
+    (re.compile(r"^Plan: |^No changes\.|^Apply complete!"), Style(bold=True)),
+    (re.compile(r"^Apply failed|^Interrupted: "), Style("red", bold=True)),
 )
-_WORDS = {"PASS": {"fg": "green"}, "FAIL": {"fg": "red", "bold": True}, "WARN": {"fg": "yellow"},
-          "SKIP": {"dim": True}}
+_WORDS = {"PASS": Style("green"), "FAIL": Style("red", bold=True), "WARN": Style("yellow"), "SKIP": Style(dim=True)}
 _WORD_RE = re.compile(r"\b(PASS|FAIL|WARN|SKIP)\b")
 
 
@@ -50,11 +63,7 @@ def paint(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         style = next((s for pattern, s in _LINE_STYLES if pattern.match(line)), None)
-        if style is not None:
-            line = click.style(line, **style)  # type: ignore[arg-type]
-        else:
-            line = _WORD_RE.sub(lambda m: click.style(m.group(1), **_WORDS[m.group(1)]), line)  # type: ignore[arg-type]
-        lines.append(line)
+        lines.append(style(line) if style else _WORD_RE.sub(lambda m: _WORDS[m.group(1)](m.group(1)), line))
     return "\n".join(lines)
 
 

@@ -67,13 +67,13 @@ def outcome_line(outcome: Outcome) -> str:
     return text + (f"\n      fix: {outcome.hint}" if outcome.hint else "")
 
 
-def apply_summary(outcomes: list[Outcome]) -> str:
-    """The closing line of ``apply``: Terraform's "Apply complete!" or the failure count."""
+def apply_summary(outcomes: list[Outcome], interrupted: bool = False) -> str:
+    """The closing line of ``apply``: Terraform's "Apply complete!", the failure count, or what Ctrl-C left."""
     applied = sum(o.status == "applied" for o in outcomes)
     failed = sum(o.status == "failed" for o in outcomes)
     skipped = sum(o.status == "skipped" for o in outcomes)
     never = sum(o.status == "not_started" for o in outcomes)
-    if never:
+    if never or interrupted:
         also = f", {skipped} skipped" if skipped else ""
         return (f"Interrupted: {applied} applied, {failed} failed{also}, {never} never started. "
                 "Re-run apply to resume: it reads the real state again and makes only what is left.")
