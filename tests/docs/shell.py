@@ -7,7 +7,7 @@ from how it reads: `vertex-claude-setup ...` (with `NAME=value` before it and `>
 interleaved, as a terminal shows them (neither is a terminal here: no colour, no progress line).
 
 Normalisation, applied to the shown and the actual output alike, for what differs on every run:
-latencies (`12 ms` -> `N ms`, with the spaces before them), waits (`0.3s` -> `Ns`), request and message ids
+latencies (`12 ms` -> `N ms`, with the spaces around them), waits (`0.3s` -> `Ns`), request and message ids
 (`req_vrtx_…`), emulator ports (`127.0.0.1:PORT`), timestamps (`TIME`) and the session's temporary folder
 (`.`). The outcome lines of `apply` (`  ✓ ...`), which arrive in the order independent changes finish, are
 compared sorted. Trailing spaces are ignored, and a line `...` in the shown output stands for any number of
@@ -32,7 +32,7 @@ from .markdown import Command
 
 PROGRAM = "vertex-claude-setup"
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r" *\b\d+(\.\d+)? ms\b"), " N ms"),  # with the padding before it: widths vary too
+    (re.compile(r" *\b\d+(\.\d+)? ms\b( +)?"), r" N ms\2"),  # the column padding around it varies too
     (re.compile(r"\b(req|msg)_vrtx_[0-9a-f]{6,}"), r"\1_vrtx_…"),
     (re.compile(r"\b\d+\.\d+s\b"), "Ns"),  # waits: "found after 0.3s"
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
@@ -77,7 +77,7 @@ class Session:
         for line in self.tidy(lines):
             for pattern, repl in _RULES:
                 line = pattern.sub(repl, line)
-            out.append(line)
+            out.append(re.sub(r" N ms +", " N ms ", line))
         return _outcomes_sorted(out)
 
     def run(self, command: Command, *, rehearse: bool = False) -> tuple[int, list[str]]:
