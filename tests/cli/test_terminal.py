@@ -111,3 +111,10 @@ def test_ctrl_c_in_apply_stops_starting_changes_and_exits_130(run: Runner, tmp_p
     resumed = run("--emulator", "--scenario", str(scenario), "apply", "--auto-approve")
     assert resumed.code == 0, resumed.out + resumed.err
     assert "Apply complete! 3 applied." in resumed.out  # exactly what never started
+
+
+def test_the_models_table_honours_no_color_too(tmp_path: Path) -> None:
+    styled = _on_a_terminal(["models", "--family", "opus"], tmp_path)[1]
+    plain = _on_a_terminal(["models", "--family", "opus", "--no-color"], tmp_path)[1]
+    assert SGR.search(styled) and not SGR.search(plain)
+    assert SGR.sub("", styled) == plain
