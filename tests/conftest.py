@@ -15,6 +15,11 @@ from vertex_claude_setup.cli.main import main
 PROJECT = "demo-project"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-examples", action="store_true", default=False,
+                     help="Rewrite the docs' example outputs and command reference from what the tool prints now.")
+
+
 @dataclass
 class Result:
     code: int

@@ -71,7 +71,8 @@ def test_a_config_that_is_not_utf8_is_one_line(run: Runner, tmp_path: Path) -> N
     (tmp_path / "vertex-claude.toml").write_bytes(b'project = "demo-project"\n# caf\xe9\n')
     result = run("plan")
     assert result.code == 1
-    assert _one_error_line(result.err) == "Error: config file vertex-claude.toml is not UTF-8 text (byte 30)"
+    assert _one_error_line(result.err) == ("Error: config file vertex-claude.toml is not UTF-8 text "
+                                           "(byte 0xe9 at offset 30)")
 
 
 def test_a_config_that_is_a_folder_is_one_line(run: Runner, tmp_path: Path) -> None:

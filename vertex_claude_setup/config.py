@@ -12,8 +12,8 @@ import math
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -99,11 +99,16 @@ class Config:
     # [endpoints] allow_insecure_http: plain http:// to a host that is not loopback (bearer tokens in cleartext).
     allow_insecure_http: bool = False
     source: str = ""
+    # Where `project` came from ("flag --project", "environment GOOGLE_CLOUD_PROJECT", the file), and the
+    # file's own `project` when the flag or the environment overrode it: plan and apply name both.
+    project_from: str = ""
+    project_in_file: str = ""
 
     def digest(self) -> str:
-        """A stable hash of everything that shapes a plan (not where the file lives)."""
+        """A stable hash of everything that shapes a plan (not where the file lives or the project came from)."""
         data = asdict(self)
-        data.pop("source")
+        for key in ("source", "project_from", "project_in_file"):
+            data.pop(key)
         data["endpoints"] = dict(self.endpoints)
         blob = json.dumps(data, sort_keys=True, default=str).encode()
         return "sha256:" + hashlib.sha256(blob).hexdigest()
@@ -245,12 +250,13 @@ def _flatten(where: str, data: Mapping[str, Any]) -> dict[str, Any]:
 def read_file(path: Path) -> dict[str, Any]:
     """Parse a TOML config file into flat ``section.key`` values (types checked)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors write one) is not TOML
     except FileNotFoundError:
         raise ConfigError(f"config file {path} not found",
                           "run `vertex-claude-setup init --project PROJECT` or pass --config") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.start})", "save it as UTF-8") from None
+        raise ConfigError(f"config file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                          f"{exc.start})", "save it as UTF-8: TOML files are UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"config file {path}: {exc.strerror or exc}") from None
     try:
@@ -281,10 +287,12 @@ def load(
     values: dict[str, Any] = {key: default for key, (_k, default) in _SCHEMA.items()}
     where: dict[str, str] = dict.fromkeys(_SCHEMA, "default")
     source = ""
+    file_project = ""
     if explicit or path.exists():
         for key, value in read_file(path).items():
             values[key], where[key] = value, f"{path}: key '{key}'"
         source = str(path)
+        file_project = str(values["project"]) if where["project"] != "default" else ""
     env_map = {env_name(k): k for k in _SCHEMA}
     env_map["GOOGLE_CLOUD_PROJECT"] = "project"
     env_map["CLOUD_ML_REGION"] = "smoke_test.region"
@@ -298,7 +306,10 @@ def load(
         if value is not None and value != ():
             values[key] = list(value) if isinstance(value, tuple) else value
             where[key] = f"flag --{key.split('.')[-1].replace('_', '-')}"
-    return _build(values, where, source)
+    config = _build(values, where, source)
+    from_file = where["project"] == f"{path}: key 'project'"
+    return replace(config, project_from=source if from_file else where["project"],
+                   project_in_file="" if from_file else file_project)
 
 
 def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config:
@@ -359,7 +370,9 @@ def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config
     endpoints = {k.split(".")[1]: values[k] for k in _SCHEMA
                  if k.startswith("endpoints.") and k != "endpoints.allow_insecure_http"}
     for name, url in endpoints.items():
-        _check_endpoint(name, url, allow_http, fail)
+        wrong = urls.endpoint_problem(name, url, allow_http, shown=_short(url))
+        if wrong:
+            raise fail(f"endpoints.{name}", *wrong)
     sa = values["impersonate_service_account"]
     if sa and not SERVICE_ACCOUNT_RE.fullmatch(sa):
         raise fail("impersonate_service_account", f"{_short(sa)} is not a service account email",
@@ -371,24 +384,3 @@ def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config
                   endpoints=endpoints, impersonate_service_account=sa, quota_project=quota_project,
                   allow_insecure_http=allow_http, source=source)
 
-
-def _check_endpoint(name: str, url: str, allow_http: bool, fail: Callable[[str, str, str], ConfigError]) -> None:
-    key = f"endpoints.{name}"
-    if name == "logging":  # gRPC target host:port (always TLS to Google)
-        if not urls.is_host_port(url):
-            raise fail(key, f"endpoint {_short(url)} is not host:port", "e.g. logging.googleapis.com:443")
-        return
-    if name == "claude" and not url:
-        return
-    # {region} is a placeholder the tool fills in (aiplatform, claude): check the URL as it will be used.
-    problem, parts = urls.url_problem(url.replace("{region}", "us-east5"))
-    if problem == urls.NO_SCHEME:
-        raise fail(key, f"endpoint {_short(url)} is not an http(s) URL",
-                   "write the scheme too, e.g. https://serviceusage.googleapis.com")
-    if problem:
-        raise fail(key, f"endpoint {_short(url)} is not a usable URL: {problem}",
-                   "write the whole base URL, e.g. https://serviceusage.googleapis.com")
-    if parts.scheme == "http" and not allow_http and not urls.is_loopback(parts.hostname or ""):
-        raise fail(key, f"endpoint {_short(url)} is plain http: your Google access token would cross the network "
-                        "unencrypted", "use https://, or, for a proxy on a network you trust, set "
-                                       "allow_insecure_http = true in [endpoints]")

@@ -2,7 +2,7 @@
 
 Pure string checks (no lookup, no connection): a URL with a space, a control character, credentials, a query
 or an impossible host or port is refused before any request; whether plain http is allowed (loopback only,
-unless the user opts in) is the config's decision, made with ``is_loopback``.
+unless the user opts in) is decided here too, from the config's ``allow_insecure_http``.
 """
 
 from __future__ import annotations
@@ -72,3 +72,24 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def endpoint_problem(name: str, url: str, allow_http: bool, *, shown: str) -> tuple[str, str] | None:
+    """What is wrong with ``[endpoints] name = url`` as (message, fix), or None; ``shown`` is the value as quoted
+    in the message."""
+    if name == "logging":  # gRPC target host:port (always TLS to Google)
+        return None if is_host_port(url) else (f"endpoint {shown} is not host:port", "e.g. logging.googleapis.com:443")
+    if name == "claude" and not url:
+        return None
+    # {region} is a placeholder the tool fills in (aiplatform, claude): check the URL as it will be used.
+    problem, parts = url_problem(url.replace("{region}", "us-east5"))
+    if problem == NO_SCHEME:
+        return (f"endpoint {shown} is not an http(s) URL",
+                "write the scheme too, e.g. https://serviceusage.googleapis.com")
+    if problem:
+        return (f"endpoint {shown} is not a usable URL: {problem}",
+                "write the whole base URL, e.g. https://serviceusage.googleapis.com")
+    if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname or ""):
+        return (f"endpoint {shown} is plain http: your Google access token would cross the network unencrypted",
+                "use https://, or, for a proxy on a network you trust, set allow_insecure_http = true in [endpoints]")
+    return None

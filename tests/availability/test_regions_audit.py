@@ -257,7 +257,9 @@ def test_no_credentials_is_one_line_error_without_traceback(tmp_path: Path) -> N
     proc = subprocess.run([sys.executable, "-m", "vertex_claude_setup", "--project", "demo-project", "regions", "audit"],
                           env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert (proc.returncode, proc.stdout) == (1, "")
-    assert proc.stderr.startswith("Error: no Google credentials found (Application Default Credentials)\n  fix: ")
+    # (GOOGLE_APPLICATION_CREDENTIALS names a missing file, so no other credentials are looked for)
+    assert proc.stderr.startswith(f"Error: GOOGLE_APPLICATION_CREDENTIALS names {empty / 'missing.json'}, which does "
+                                  "not exist\n  fix: ")
     assert len(proc.stderr.splitlines()) == 2, proc.stderr
 
 
@@ -274,8 +276,9 @@ def test_quota_read_without_credentials_reports_instead_of_raising(tmp_path: Pat
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
     google = GoogleApis(config.load(None, {"project": "demo-project"}, environ={}))
     report = read_claude_quotas(google, "demo-project")
-    assert (report.readable, report.reason) == (False, "no Google credentials found (Application Default Credentials)")
-    assert report.hint.startswith("run `gcloud auth application-default login`")
+    assert (report.readable, report.reason) == (
+        False, f"GOOGLE_APPLICATION_CREDENTIALS names {tmp_path / 'missing.json'}, which does not exist")
+    assert report.hint.startswith("point it at an existing credentials file")
 
 
 def test_a_fixable_class_is_never_cached(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from vertex_claude_setup.checks.doctor import command_permissions
 from vertex_claude_setup.emulator import Emulator
 from vertex_claude_setup.gcp.session import EMULATOR_TOKEN
+from vertex_claude_setup.steps.permissions import command_permissions
 
 from .conftest import Run, normalize, write_config
 
@@ -45,14 +45,15 @@ def test_healthy_setup_passes_everything(emulator: Start, run: Runner, tmp_path:
         "project      PASS    demo-project (projects/938386411120) is ACTIVE\n"
         "billing      PASS    project demo-project is linked to billingAccounts/012345-6789AB-CDEF01\n"
         "api          PASS    aiplatform.googleapis.com is ENABLED\n"
-        "permissions  PASS    all 5 permissions held\n"
+        "permissions  PASS    all 6 permissions held\n"
         "\n"
-        "PERMISSION                    NEEDED BY                              RESULT  ROLE THAT GRANTS IT\n"
-        "resourcemanager.projects.get  doctor, plan, apply                    PASS\n"
-        "serviceusage.services.get     doctor, plan, apply                    PASS\n"
-        "serviceusage.services.enable  apply                                  PASS\n"
-        "aiplatform.endpoints.predict  apply, smoke-test, env, regions audit  PASS\n"
-        "cloudquotas.quotas.get        regions audit                          PASS\n"
+        "PERMISSION                    NEEDED BY                                    RESULT  ROLE THAT GRANTS IT\n"
+        "resourcemanager.projects.get  doctor, plan, apply                          PASS\n"
+        "serviceusage.services.get     doctor, plan, apply                          PASS\n"
+        "aiplatform.endpoints.predict  plan, apply, smoke-test, env, regions audit  PASS\n"
+        "serviceusage.services.enable  apply                                        PASS\n"
+        "aiplatform.operations.list    apply                                        PASS\n"
+        "cloudquotas.quotas.get        regions audit                                PASS\n"
         "\n"
         "Doctor: everything checked passed.\n")
 
@@ -85,8 +86,10 @@ def test_missing_adc_says_how_to_log_in(run: Runner, monkeypatch: pytest.MonkeyP
     out = result.out
     assert f"  source:         GOOGLE_APPLICATION_CREDENTIALS={tmp_path / 'missing.json'}\n" in out
     check = next(line for line in out.splitlines() if line.startswith("credentials"))
-    assert check.startswith("credentials  FAIL    no Application Default Credentials: File ")
-    assert "fix: run `gcloud auth application-default login`" in out
+    assert check == (f"credentials  FAIL    GOOGLE_APPLICATION_CREDENTIALS names {tmp_path / 'missing.json'}, which "
+                     "does not exist")
+    assert ("fix: point it at an existing credentials file, or unset it to use gcloud's (`gcloud auth "
+            "application-default login`)") in out
     row = [line.split()[-1] for line in out.splitlines() if line.startswith("resourcemanager.projects.get ")]
     assert row == ["SKIP"]
     assert out.rstrip().endswith("Doctor: no usable credentials, so nothing else could be checked.")
@@ -98,9 +101,9 @@ def test_missing_permissions_name_the_role(emulator: Start, run: Runner, tmp_pat
     result = run("doctor", config=cfg)
     assert result.code == 3
     lines = result.out.splitlines()
-    assert "permissions  FAIL    3 of 5 permissions missing" in lines
-    assert ("                     fix: grant roles/serviceusage.serviceUsageAdmin, roles/aiplatform.user, "
-            "roles/cloudquotas.viewer to alice@example.com on project demo-project") in lines
+    assert "permissions  FAIL    4 of 6 permissions missing" in lines
+    assert ("                     fix: grant roles/aiplatform.user, roles/serviceusage.serviceUsageAdmin, "
+            "roles/aiplatform.viewer, roles/cloudquotas.viewer to alice@example.com on project demo-project") in lines
     rows = {line.split()[0]: line.split() for line in lines if line.startswith(("aiplatform.", "serviceusage."))}
     assert rows["aiplatform.endpoints.predict"][-2:] == ["FAIL", "roles/aiplatform.user"]
     assert rows["serviceusage.services.enable"][-2:] == ["FAIL", "roles/serviceusage.serviceUsageAdmin"]
@@ -149,7 +152,9 @@ def test_permissions_follow_the_config() -> None:
 
     with_logging = command_permissions(config.load(None, {"project": "demo-project"}, environ={}))
     assert "resourcemanager.projects.setIamPolicy" in with_logging["apply"]
-    assert with_logging["smoke-test --verify-logged"] == ("aiplatform.endpoints.predict", "bigquery.tables.getData")
+    assert "logging.buckets.list" in with_logging["plan"]  # the log-bucket step finds _Default with ListBuckets
+    assert with_logging["smoke-test --verify-logged"] == ("aiplatform.endpoints.get", "aiplatform.endpoints.predict",
+                                                          "bigquery.tables.get", "bigquery.tables.getData")
 
 
 def test_emulated_tokeninfo_answers_like_google(emulator: Start) -> None:

@@ -204,3 +204,19 @@ def test_a_disabled_api_is_reported_not_guessed(emulator: Start, run: Runner, cf
     assert "ANTHROPIC_MODEL" not in values and values["CLAUDE_CODE_USE_VERTEX"] == "1"
     assert "note: claude-opus-4-7 in us-east5: API_DISABLED; left out" in result.err
     assert "note: no configured model is usable: ANTHROPIC_MODEL not set" in result.err
+
+
+def test_a_region_outside_the_configured_ones_is_probed(api_on: Emulator, run: Runner, cfg: Path) -> None:
+    # europe-west1 is not in `regions` (us-east5, global); Sonnet 4.6 and Haiku 4.5 are served there, Opus 4.7
+    # only on global: the handed-out variables rest on what europe-west1 answered, not on "unknown".
+    result = run("env", "--region", "europe-west1", "--format", "json", config=cfg)
+    assert result.code == 0, result.err
+    assert "UNKNOWN" not in result.err
+    values = json.loads(result.out)
+    assert values["CLOUD_ML_REGION"] == "europe-west1"
+    assert values["ANTHROPIC_MODEL"] == "claude-opus-4-7"
+    assert values["ANTHROPIC_DEFAULT_SONNET_MODEL"] == "claude-sonnet-4-6"
+    assert values["ANTHROPIC_DEFAULT_HAIKU_MODEL"] == "claude-haiku-4-5@20251001"
+    assert values["VERTEX_REGION_CLAUDE_4_7_OPUS"] == "global"
+    header = run("env", "--region", "europe-west1", config=cfg).out.splitlines()[1]
+    assert header.startswith("# availability from audit cache ")  # the first run's probe answers were cached

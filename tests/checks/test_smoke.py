@@ -275,9 +275,9 @@ def test_no_credentials_is_a_one_line_error(run: Runner, tmp_path: Path, monkeyp
         assert result.code == 1, result.out
         assert result.out == ""
         assert result.err == (
-            "Error: no Google credentials found (Application Default Credentials)\n"
-            "  fix: run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a key "
-            "file, or use --emulator\n")
+            f"Error: GOOGLE_APPLICATION_CREDENTIALS names {tmp_path / 'missing-key.json'}, which does not exist\n"
+            "  fix: point it at an existing credentials file, or unset it to use gcloud's "
+            "(`gcloud auth application-default login`)\n")
 
 
 def test_verify_logged_ignores_rows_of_other_requests(emulator: Start, run: Runner) -> None:

@@ -21,10 +21,9 @@ def _all_commands() -> list[tuple[str, click.Command]]:
             cmd = group.get_command(ctx, name)
             assert cmd is not None, name
             full = f"{prefix} {name}".strip()
+            out.append((full, cmd))  # groups too: `api --help` and `emulator --help` show an example
             if isinstance(cmd, click.Group):
                 walk(full, cmd)
-            else:
-                out.append((full, cmd))
 
     walk("", cli)
     return out

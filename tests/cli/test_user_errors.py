@@ -67,7 +67,8 @@ def test_plan_out_to_missing_folder(run: Runner, tmp_path: Path, foundation_only
     target = tmp_path / "missing" / "plan.json"
     result = run("--emulator", "plan", "--out", str(target))
     assert result.code == 1
-    assert result.err == (f"Error: cannot write plan file {target}: No such file or directory\n"
+    assert result.err == (f"Project {PROJECT} (from {foundation_only.name})\n"
+                          f"Error: cannot write plan file {target}: No such file or directory\n"
                           "  fix: pass a writable path to --out (its folder must exist)\n")
 
 

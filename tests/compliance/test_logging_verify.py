@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import logging_support
+import pytest
+from conftest import Runner
 from logging_support import MODEL, PROJECT, Env
 
 make_env = logging_support.make_env  # the fixture: a fresh emulator and config per test
@@ -197,3 +201,19 @@ def test_default_table_expiration_decided_by_the_log_tables_partitioning(make_en
         f"dataset {PROJECT}:claude_logs has a default table expiration of 60 days and no default partition "
         f"expiration: a re-created log table {PROJECT}:claude_logs.request_response_logging would inherit the table "
         "expiration and be deleted whole, rows younger than 30 days included; table ")
+
+
+def test_logging_off_by_configuration_is_said_once(run: Runner, config_file: Callable[[str], Path],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not five FAILs whose fix (`apply`) cannot work under this config: one line naming the setting.
+    config_file('project = "demo-project"\n[logging]\nenabled = false\n')
+    result = run("--emulator", "logging", "verify", "--format", "junit")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == ("Error: request-response logging is off by configuration ([logging] enabled = false in "
+                          "vertex-claude.toml): there is no logging set-up to verify\n"
+                          "  fix: set [logging] enabled = true, run `vertex-claude-setup apply`, then `logging verify` "
+                          "again\n")
+    config_file('project = "demo-project"\n')
+    monkeypatch.setenv("VERTEX_CLAUDE_LOGGING_ENABLED", "0")
+    from_env = run("--emulator", "logging", "verify")
+    assert "([logging] enabled = false by VERTEX_CLAUDE_LOGGING_ENABLED)" in from_env.err

@@ -9,6 +9,7 @@ import pytest
 from conftest import PROJECT, Runner
 
 pytestmark = pytest.mark.usefixtures("foundation_only")
+HEADER = f"Project {PROJECT} (from flag --project)\n"  # apply names the project first, on stderr
 
 
 def test_saved_plan_applies_then_is_stale(run: Runner, tmp_path: Path) -> None:
@@ -16,13 +17,13 @@ def test_saved_plan_applies_then_is_stale(run: Runner, tmp_path: Path) -> None:
     made = run("--emulator", "--project", PROJECT, "plan", "--out", str(plan_path), "--detailed-exitcode")
     assert made.code == 2
     assert made.out.endswith(f"Saved the plan to {plan_path}. Apply exactly this plan with: "
-                             f"vertex-claude-setup apply {plan_path}\n")
+                             f"vertex-claude-setup --project {PROJECT} --emulator apply {plan_path}\n")
     applied = run("--emulator", "--project", PROJECT, "apply", str(plan_path))
     assert applied.code == 0 and applied.out.endswith("Apply complete! 1 applied.\n")
     # the same plan again: the world moved (the API is now on), so it is refused
     stale = run("--emulator", "--project", PROJECT, "apply", str(plan_path))
     assert stale.code == 1
-    assert stale.err == (f"Error: plan {plan_path} is stale: the world changed since it was made: "
+    assert stale.err == HEADER + (f"Error: plan {plan_path} is stale: the world changed since it was made: "
                          "api: state: \"DISABLED\" → \"ENABLED\"; availability: deferred: true → false\n"
                          "  fix: run `vertex-claude-setup plan --out FILE` again and review it\n")
 
@@ -43,8 +44,9 @@ def test_tampered_plan_is_refused(run: Runner, tmp_path: Path) -> None:
     plan_path.write_text(json.dumps(doc))
     result = run("--emulator", "--project", PROJECT, "apply", str(plan_path))
     assert result.code == 1
-    assert result.err == (f"Error: plan file {plan_path} was modified after it was written (checksum mismatch)\n"
-                          "  fix: never edit a plan; make a new one with `plan --out FILE`\n")
+    assert result.err == HEADER + (f"Error: plan file {plan_path} was modified after it was written "
+                                   "(checksum mismatch)\n"
+                                   "  fix: never edit a plan; make a new one with `plan --out FILE`\n")
 
 
 def test_plan_for_another_config_is_refused(run: Runner, tmp_path: Path) -> None:
@@ -54,7 +56,9 @@ def test_plan_for_another_config_is_refused(run: Runner, tmp_path: Path) -> None
     assert result.code == 1 and "config file missing.toml not found" in result.err
     other = run("--emulator", "--project", "other-project", "apply", str(plan_path))
     assert other.code == 1
-    assert other.err.startswith(f"Error: plan {plan_path} is for project {PROJECT}, the config says other-project")
+    assert other.err.startswith("Project other-project (from flag --project, which overrides project = "
+                                f"\"{PROJECT}\" in vertex-claude.toml)\n"
+                                f"Error: plan {plan_path} is for project {PROJECT}, the config says other-project")
 
 
 def test_show_and_json(run: Runner, tmp_path: Path) -> None:

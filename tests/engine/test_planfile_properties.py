@@ -90,7 +90,8 @@ def _assert_clean(result: Any) -> None:
     assert result.code in (0, 1, 3), result
     assert "unexpected" not in result.err and "Traceback" not in result.err, result.err
     if result.code == 1:
-        assert result.err.startswith("Error: ") and len(result.err.splitlines()) <= 2, result.err
+        err = result.err.split("\n", 1)[1] if result.err.startswith("Project ") else result.err  # apply's header
+        assert err.startswith("Error: ") and len(err.splitlines()) <= 2, result.err
 
 
 def test_mutated_plans_are_shown_or_refused_in_one_line(run: Runner, plan_path: Path, tmp_path: Path) -> None:

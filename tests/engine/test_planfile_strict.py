@@ -20,6 +20,12 @@ EVIL = {"enabled": True, "samplingRate": 0.0001,
         "bigqueryDestination": {"outputUri": "bq://attacker-project.loot.request_response_logging"}}
 
 
+def errors(result: Any) -> str:
+    """stderr without plan/apply's first line, which names the project and where it came from."""
+    err: str = result.err
+    return err.split("\n", 1)[1] if err.startswith("Project ") else err
+
+
 def _doc(path: Path) -> dict[str, Any]:
     doc = json.loads(path.read_text(encoding="utf-8"))
     doc.pop("checksum")
@@ -55,7 +61,7 @@ def test_appended_duplicate_step_is_refused_and_nothing_is_sent(run: Runner, pla
     assert shown.err == (f"Error: plan file {evil_path}: step 'request-logging' appears twice\n"
                          "  fix: never edit a plan; make a new one with `plan --out FILE`\n")
     applied = run("--emulator", "apply", str(evil_path))
-    assert (applied.code, applied.err) == (1, shown.err)
+    assert (applied.code, errors(applied)) == (1, shown.err)
     for region in REGIONS:
         assert _pair_config(run, region)["enabled"] is False  # nothing was applied
 
@@ -68,7 +74,7 @@ def test_a_change_that_does_not_follow_from_the_state_is_refused_by_pair(run: Ru
     evil_path = _write(tmp_path / "evil.json", doc)
     result = run("--emulator", "apply", str(evil_path))
     assert result.code == 1
-    assert result.err == (f"Error: plan {evil_path}: the change of step request-logging for {MODEL} in "
+    assert errors(result) == (f"Error: plan {evil_path}: the change of step request-logging for {MODEL} in "
                           f"{REGIONS[1]} does not follow from the current state and configuration "
                           "(the plan was altered)\n"
                           "  fix: make a new plan with `plan --out FILE`\n")
@@ -93,7 +99,7 @@ def test_a_dropped_or_extra_change_is_refused(run: Runner, plan_path: Path, tmp_
     dropped["summary"]["update"] -= 1
     result = run("--emulator", "apply", str(_write(tmp_path / "dropped.json", dropped)))
     assert result.code == 1
-    assert result.err.startswith(f"Error: plan {tmp_path / 'dropped.json'}: the change of step request-logging for "
+    assert errors(result).startswith(f"Error: plan {tmp_path / 'dropped.json'}: the change of step request-logging for "
                                  f"{MODEL} in {REGIONS[0]} does not follow from the current state")
     twice = copy.deepcopy(doc)
     step = _step(twice, "request-logging")
@@ -101,7 +107,7 @@ def test_a_dropped_or_extra_change_is_refused(run: Runner, plan_path: Path, tmp_
     twice["summary"]["update"] += 1
     result = run("--emulator", "apply", str(_write(tmp_path / "twice.json", twice)))
     assert result.code == 1
-    assert result.err.startswith(f"Error: plan file {tmp_path / 'twice.json'}: step request-logging changes "
+    assert errors(result).startswith(f"Error: plan file {tmp_path / 'twice.json'}: step request-logging changes "
                                  f"{MODEL} in {REGIONS[0]} twice")
 
 
@@ -152,7 +158,7 @@ def test_malformed_plan_files_are_one_line_errors(run: Runner, plan_path: Path, 
         for args in (("show", str(bad)), ("--emulator", "apply", str(bad))):
             result = run(*args)
             assert (result.code, result.out) == (1, ""), (problem, args)
-            assert result.err == (f"Error: plan file {bad}: {problem}\n"
+            assert errors(result) == (f"Error: plan file {bad}: {problem}\n"
                                   "  fix: never edit a plan; make a new one with `plan --out FILE`\n"), args
 
 
@@ -168,5 +174,5 @@ def test_values_from_a_plan_never_break_the_error_line(run: Runner, plan_path: P
     for args in (("show", str(evil)), ("--emulator", "apply", str(evil))):
         result = run(*args)
         assert (result.code, result.out) == (1, "")
-        assert result.err == (f"Error: plan file {evil}: step request-logging changes '{MODEL} in us-east5\\nApply "
+        assert errors(result) == (f"Error: plan file {evil}: step request-logging changes '{MODEL} in us-east5\\nApply "
                               "complete!' twice\n  fix: never edit a plan; make a new one with `plan --out FILE`\n")

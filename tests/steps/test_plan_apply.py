@@ -32,7 +32,7 @@ NO_CHANGES = f"{CHECKS_OK}No changes. Project {PROJECT} matches the configuratio
 
 def test_fresh_project_plan_apply_converges(run: Runner) -> None:
     first = run("--emulator", "--project", PROJECT, "plan", "--detailed-exitcode")
-    assert (first.code, first.out, first.err) == (2, PLAN_ONE_CHANGE, "")
+    assert (first.code, first.out, first.err) == (2, PLAN_ONE_CHANGE, f"Project {PROJECT} (from flag --project)\n")
 
     applied = run("--emulator", "--project", PROJECT, "apply", "--auto-approve")
     assert applied.code == 0

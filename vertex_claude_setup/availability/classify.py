@@ -34,6 +34,13 @@ class Availability(str, enum.Enum):
         """Worth retrying: capacity/quota blips and server errors, not configuration problems."""
         return self in {Availability.ERROR}
 
+    @property
+    def not_usable_here(self) -> bool:
+        """The model cannot be called here until the user acts (another region, access, enablement): there is
+        nothing to log, and no apply can change that; a finding, never a failed change."""
+        return self in {Availability.NOT_SERVABLE_IN_REGION, Availability.NOT_FOUND_OR_NO_ACCESS,
+                        Availability.NOT_ENABLED}
+
 
 @dataclass(frozen=True)
 class Verdict:

@@ -171,6 +171,26 @@ def check_model_id(model_id: str) -> str:
         hint = _did_you_mean(model_id, list(models()), cutoff=0.92)
         if hint:
             return f"not in the catalog; {hint}"
+        return _family_typo(model_id)
+    return ""
+
+
+def _family_typo(model_id: str) -> str:
+    """A misspelt family (``claude-sonet-4-5``) is a typo, however far the id is from a catalog id.
+
+    A new model keeps a known family word, or brings a new one that is not a near miss of one.
+    """
+    families = sorted({m.family for m in models().values()})
+    words = model_id.split("@")[0].split("-")
+    if any(word in families for word in words):
+        return ""
+    for i, word in enumerate(words):
+        close = difflib.get_close_matches(word, families, n=1, cutoff=0.75) if word.isalpha() else []
+        if close:
+            fixed = "-".join([*words[:i], close[0], *words[i + 1:]])
+            same = [known for known in models() if known.split("@")[0] == fixed]
+            suggestion = same[0] if same else (difflib.get_close_matches(fixed, list(models()), n=1) or [fixed])[0]
+            return f"not in the catalog, and '{word}' is not a Claude family; did you mean '{suggestion}'?"
     return ""
 
 

@@ -1,7 +1,7 @@
 """``doctor``: credentials, principal, quota project, project, billing, the API and every IAM permission.
 
 Each check reads only. Permissions are tested with Resource Manager ``testIamPermissions`` on the
-project — exactly the permissions each command calls Google with — and every missing one is
+project — exactly the permissions each command calls Google with (``steps.permissions``) — and every missing one is
 printed with the narrowest predefined role that grants it. Exit 0 all pass, 3 a check failed,
 1 no credentials, or Google out of reach (nothing else can be checked).
 """
@@ -18,7 +18,6 @@ from vertex_claude_setup.gcp.permissions import role_for
 from .identity import Identity, discover
 
 if TYPE_CHECKING:
-    from vertex_claude_setup.config import Config
     from vertex_claude_setup.gcp.session import GoogleApis
 
 Result = Literal["PASS", "FAIL", "WARN", "SKIP"]
@@ -69,44 +68,6 @@ class Report:
         return {"project": self.project, "identity": self.identity.to_json(),
                 "checks": [c.to_json() for c in self.checks],
                 "permissions": [p.to_json() for p in self.permissions], "exit_code": self.exit_code}
-
-
-def command_permissions(config: Config) -> dict[str, tuple[str, ...]]:
-    """Command -> the IAM permissions it calls Google with, for this config."""
-    logging = config.logging
-    plan = ["resourcemanager.projects.get", "serviceusage.services.get"]
-    apply = [*plan, "serviceusage.services.enable"]
-    if logging.enabled:
-        plan += ["aiplatform.endpoints.get", "bigquery.datasets.get", "bigquery.tables.get"]
-        apply += ["aiplatform.endpoints.get", "aiplatform.endpoints.update", "bigquery.datasets.get",
-                  "bigquery.datasets.create", "bigquery.datasets.update", "bigquery.tables.get",
-                  "bigquery.tables.update"]
-    if logging.enabled and logging.audit_logs:
-        plan += ["resourcemanager.projects.getIamPolicy"]
-        apply += ["resourcemanager.projects.getIamPolicy", "resourcemanager.projects.setIamPolicy"]
-    smoke = ["aiplatform.endpoints.predict"]
-    out = {
-        "doctor": ("resourcemanager.projects.get", "serviceusage.services.get"),
-        "plan": tuple(plan),
-        "apply": (*apply, "aiplatform.endpoints.predict"),
-        "smoke-test": tuple(smoke),
-        "env": ("aiplatform.endpoints.predict",),
-        "regions audit": ("aiplatform.endpoints.predict", "cloudquotas.quotas.get"),
-    }
-    if logging.enabled:
-        out["smoke-test --verify-logged"] = (*smoke, "bigquery.tables.getData")
-    return out
-
-
-def permission_rows(config: Config) -> list[tuple[str, tuple[str, ...]]]:
-    """Each permission once, with the commands that need it, in first-use order."""
-    needed: dict[str, list[str]] = {}
-    for command, perms in command_permissions(config).items():
-        for perm in perms:
-            users = needed.setdefault(perm, [])
-            if command not in users:
-                users.append(command)
-    return [(perm, tuple(users)) for perm, users in needed.items()]
 
 
 def _project_check(google: GoogleApis, project: str) -> Check:
@@ -183,10 +144,13 @@ def _api_check(google: GoogleApis, project: str) -> Check:
                  "run `vertex-claude-setup api enable` (or `vertex-claude-setup apply`)")
 
 
-def _permissions(google: GoogleApis, project: str, principal: str, checks: list[Check]) -> list[PermissionCheck]:
+Rows = list[tuple[str, tuple[str, ...]]]  # permission, the commands that need it
+
+
+def _permissions(google: GoogleApis, project: str, principal: str, checks: list[Check],
+                 rows: Rows) -> list[PermissionCheck]:
     from vertex_claude_setup.gcp import projects
 
-    rows = permission_rows(google.config)
     try:
         held = set(projects.test_permissions(google, project, [perm for perm, _users in rows]))
     except GoogleUnavailable:
@@ -205,15 +169,19 @@ def _permissions(google: GoogleApis, project: str, principal: str, checks: list[
     return out
 
 
-def diagnose(google: GoogleApis) -> Report:
-    """Run every check; raises only when Google is out of reach (GoogleUnavailable), which no check can explain."""
+def diagnose(google: GoogleApis, rows: Rows) -> Report:
+    """Run every check; raises only when Google is out of reach (GoogleUnavailable), which no check can explain.
+
+    ``rows`` are the permissions to test, each with the commands that need it: the caller derives them
+    from the steps the config asks for (``steps.permissions``), the one place that knows what they call.
+    """
     config = google.config
     project = config.project
     ident = discover(google)
     report = Report(project=project, identity=ident)
     if not ident.ok:
         report.checks.append(Check("credentials", "FAIL", ident.error, ident.hint))
-        report.permissions = [PermissionCheck(p, users, None) for p, users in permission_rows(config)]
+        report.permissions = [PermissionCheck(p, users, None) for p, users in rows]
         return report
     who = ident.principal or "(principal not disclosed by the token)"
     report.checks.append(Check("credentials", "PASS", f"{ident.kind}: {who}"))
@@ -222,5 +190,5 @@ def diagnose(google: GoogleApis) -> Report:
     report.checks.append(_project_check(google, project))
     report.checks.append(_billing_check(google, project))
     report.checks.append(_api_check(google, project))
-    report.permissions = _permissions(google, project, ident.principal, report.checks)
+    report.permissions = _permissions(google, project, ident.principal, report.checks, rows)
     return report

@@ -72,10 +72,16 @@ def probe(google: GoogleApis, pairs: list[tuple[str, str]]) -> dict[tuple[str, s
     return {(r.model, r.region): r.verdict for r in results}
 
 
-def availability(google: GoogleApis, *, use_cache: bool = True) -> tuple[dict[tuple[str, str], Availability], str]:
-    """Classes for every configured (model, region), and where they came from."""
+def availability(google: GoogleApis, *, use_cache: bool = True,
+                 region: str | None = None) -> tuple[dict[tuple[str, str], Availability], str]:
+    """Classes for every configured (model, region), and where they came from.
+
+    ``region`` (``env --region``) is probed too when it is not configured: the variables handed out
+    must rest on what that location answered, not on "unknown".
+    """
     config = google.config
-    pairs = [(m, r) for m in config.models for r in config.regions]
+    regions = [*config.regions, *([region] if region and region not in config.regions else [])]
+    pairs = [(m, r) for m in config.models for r in regions]
     cached = read_audit_cache(google, pairs) if use_cache else {}
     where = f"audit cache {config.state_dir / CACHE_FILE}"
     missing = [p for p in pairs if p not in cached]

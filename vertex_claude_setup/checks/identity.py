@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from vertex_claude_setup.gcp.session import SCOPES, GoogleApis
+from vertex_claude_setup.gcp.session import SCOPES, GoogleApis, missing_credentials_file
 
 EXTERNAL_FIX = ("check the credential configuration file (audience, token_url, credential_source) and that "
                 "sts.googleapis.com is reachable; `gcloud auth application-default login` replaces it")
@@ -167,6 +167,9 @@ def discover(apis: GoogleApis) -> Identity:
     except auth_exceptions.DefaultCredentialsError as exc:
         ident.error = f"no Application Default Credentials: {_first_line(exc, 'not found')}"
         ident.hint = LOGIN_FIX
+        missing = missing_credentials_file()
+        if missing is not None:
+            ident.error, ident.hint = missing.message, missing.hint
         if not path:  # the metadata server was the last place ADC looked, and it was not there
             ident.source = "none found (no GOOGLE_APPLICATION_CREDENTIALS, no gcloud ADC file, no metadata server)"
         return ident

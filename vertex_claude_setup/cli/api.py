@@ -9,7 +9,13 @@ from .common import echo_json, options
 
 @click.group()
 def api() -> None:
-    """Read or enable the Vertex AI API on the project."""
+    """Read or enable the Vertex AI API on the project.
+
+    \b
+    Example:
+      vertex-claude-setup api status
+      vertex-claude-setup api enable
+    """
 
 
 @api.command("status")

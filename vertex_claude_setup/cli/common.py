@@ -11,6 +11,7 @@ import click
 from .runtime import Options
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_FINDINGS = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
 def options(ctx: click.Context) -> Options:

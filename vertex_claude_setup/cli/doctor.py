@@ -24,14 +24,17 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
       vertex-claude-setup --impersonate-service-account deployer@my-project.iam.gserviceaccount.com doctor
     """
     from vertex_claude_setup.checks.doctor import diagnose
+    from vertex_claude_setup.steps.permissions import permission_rows
 
     from .render import checks as checkreport
     from .runtime import open_runtime
 
     with open_runtime(options(ctx)) as rt:
-        report = diagnose(rt.google)
+        report = diagnose(rt.google, permission_rows(rt.config))
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2))
     else:
-        click.echo(checkreport.doctor_text(report))
+        from .terminal import Output
+
+        Output(options(ctx).no_color).echo(checkreport.doctor_text(report))
     ctx.exit(report.exit_code)

@@ -12,7 +12,13 @@ from .common import options
 
 @click.group()
 def emulator() -> None:
-    """Run the built-in fake Google APIs, or reset their saved state."""
+    """Run the built-in fake Google APIs, or reset their saved state.
+
+    \b
+    Example:
+      vertex-claude-setup emulator serve --port 8089
+      vertex-claude-setup emulator reset
+    """
 
 
 @emulator.command("serve")

@@ -12,7 +12,8 @@ from .common import options
               show_default=True, help="Output format (json: a flat object, e.g. for settings.json \"env\").")
 @click.option("--for", "target", type=click.Choice(["claude-code", "sdk"]), default="claude-code",
               show_default=True, help="Who reads the variables.")
-@click.option("--region", default=None, help="CLOUD_ML_REGION to hand out (default: [smoke_test] region).")
+@click.option("--region", default=None,
+              help="CLOUD_ML_REGION to hand out (default: [smoke_test] region); probed when not in `regions`.")
 @click.option("--probe", is_flag=True, help="Ignore the audit cache and probe availability now (count tokens).")
 @click.pass_context
 def env(ctx: click.Context, fmt: str, target: str, region: str | None, probe: bool) -> None:
@@ -38,12 +39,12 @@ def env(ctx: click.Context, fmt: str, target: str, region: str | None, probe: bo
         catalog.require_region(region, "--region")
     with open_runtime(options(ctx)) as rt:
         classes: dict[tuple[str, str], Availability] = {}
-        source = "not needed for the SDK"
+        availability = "availability not needed for the SDK"
         if target != "sdk":
-            classes, source = envlib.availability(rt.google, use_cache=not probe)
+            classes, source = envlib.availability(rt.google, use_cache=not probe, region=region)
+            availability = f"availability from {source}"
     result = envlib.build(rt.config, classes, target="sdk" if target == "sdk" else "claude-code", region=region)
-    header = (f"vertex-claude-setup env --for {target}: project {rt.config.project}\n"
-              f"availability from {source}")
+    header = f"vertex-claude-setup env --for {target}: project {rt.config.project}\n{availability}"
     click.echo(envlib.render(result, envlib.as_format(fmt), header=header))
     for warning in result.warnings:
         click.echo(f"note: {warning}", err=True)

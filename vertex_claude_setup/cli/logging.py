@@ -47,6 +47,10 @@ def verify(ctx: click.Context, fmt: str, output: Path | None) -> None:
         except OSError as exc:
             raise click.UsageError(f"cannot write {output}: {exc.strerror}") from None
         click.echo(f"Wrote the {fmt} report to {output}: {logging_report._summary(report)}")
+    elif fmt == "table":
+        from .terminal import Output
+
+        Output(options(ctx).no_color).echo(text)
     else:
         click.echo(text)
     ctx.exit(report.exit_code)

@@ -9,14 +9,19 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .api import api as api_group
-from .common import EXIT_ERROR, EXIT_OK
+from .common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from .emulator import emulator as emulator_group
 from .plan_apply import apply, init, plan, show
 from .runtime import Options
+
+# Click >= 8.2 raises this for a group run without a command; 8.1 printed the help and exited 0 itself.
+NoArgsIsHelp: type[click.UsageError] = getattr(click.exceptions, "NoArgsIsHelpError",
+                                               type("NeverRaised", (click.UsageError,), {}))
 
 # name -> ("module:attribute", short help): imported only when the command runs (fast --help).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
@@ -48,7 +53,7 @@ class LazyGroup(click.Group):
             module, attr = LAZY_COMMANDS[cmd_name][0].split(":")
             command = getattr(importlib.import_module(module), attr)
             assert isinstance(command, click.Command)
-            return command
+            return accept_global_options(command)
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -76,11 +81,14 @@ class LazyGroup(click.Group):
 @click.option("--impersonate-service-account", default=None, metavar="EMAIL",
               help="Call Google as this service account (your ADC needs roles/iam.serviceAccountTokenCreator).")
 @click.option("--quota-project", default=None, help="Project billed for API quota (x-goog-user-project).")
+@click.option("--no-color", is_flag=True, help="No colour, even on a terminal (so does NO_COLOR=1).")
 @click.version_option(package_name="vertex-claude-setup")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, project: str | None, emulator: bool, scenario: Path | None,
-        impersonate_service_account: str | None, quota_project: str | None) -> None:
+        impersonate_service_account: str | None, quota_project: str | None, no_color: bool) -> None:
     """Take a Google Cloud project to "Claude on Vertex AI works, is audited and is logged".
+
+    Global options go before or after the command: `--emulator plan` and `plan --emulator` are the same.
 
     \b
     Example:
@@ -89,13 +97,69 @@ def cli(ctx: click.Context, config_path: Path | None, project: str | None, emula
       vertex-claude-setup apply --auto-approve
       vertex-claude-setup --emulator apply --auto-approve --project demo-project
     """
-    ctx.obj = Options(config_path=config_path, emulator=emulator, scenario=scenario, overrides={
+    ctx.obj = Options(config_path=config_path, emulator=emulator, scenario=scenario, no_color=no_color, overrides={
         "project": project, "impersonate_service_account": impersonate_service_account,
         "quota_project": quota_project})
 
 
+# Global options a user may also write after the command (`plan --project X`): field of Options (or of
+# Options.overrides), value type, and whether it is a flag. Hidden in each command's option list; named in its epilog.
+GLOBAL_OPTIONS: dict[str, tuple[str, click.Path | None, bool]] = {
+    "--config": ("config_path", click.Path(path_type=Path), False),
+    "--project": ("project", None, False),
+    "--emulator": ("emulator", None, True),
+    "--scenario": ("scenario", click.Path(path_type=Path), False),
+    "--impersonate-service-account": ("impersonate_service_account", None, False),
+    "--quota-project": ("quota_project", None, False),
+    "--no-color": ("no_color", None, True),
+}
+GLOBAL_OPTIONS_NOTE = ("\b\nGlobal options may also follow the command (see `vertex-claude-setup --help`):\n"
+                       "--config, --project, --emulator, --scenario, --impersonate-service-account,\n"
+                       "--quota-project, --no-color.")
+_OVERRIDES = {"project", "impersonate_service_account", "quota_project"}
+
+
+def _global_after_command(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Store a global option given after the command, as if it came before; refuse two different values."""
+    if value is None or value is False:
+        return value
+    opts = ctx.find_object(Options)
+    assert opts is not None and param.name is not None
+    field = param.name.removeprefix("global_")
+    before = opts.overrides.get(field) if field in _OVERRIDES else getattr(opts, field)
+    if before not in (None, False) and before != value:
+        flag = param.opts[0]
+        raise click.UsageError(f"{flag} given twice: '{before}' before the command and '{value}' after it; "
+                               "pass it once")
+    if field in _OVERRIDES:
+        opts.overrides[field] = value
+    else:
+        setattr(opts, field, value)
+    return value
+
+
+def accept_global_options(command: click.Command) -> click.Command:
+    """Let ``command`` (and every subcommand of a group) take the global options after its name too."""
+    if getattr(command, "_takes_global_options", False):
+        return command
+    command._takes_global_options = True  # type: ignore[attr-defined]
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            accept_global_options(sub)
+        return command
+    taken = {opt for param in command.params for opt in param.opts}
+    for flag, (field, kind, is_flag) in GLOBAL_OPTIONS.items():
+        if flag in taken:  # the command has its own meaning for it (`init --project`, `emulator serve --scenario`)
+            continue
+        command.params.append(click.Option([flag, f"global_{field}"], type=kind, is_flag=is_flag, hidden=True,
+                                           expose_value=False, callback=_global_after_command))
+    note = GLOBAL_OPTIONS_NOTE
+    command.epilog = f"{command.epilog}\n\n{note}" if command.epilog else note
+    return command
+
+
 for _command in (init, plan, apply, show, api_group, emulator_group):
-    cli.add_command(_command)
+    cli.add_command(accept_global_options(_command))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -106,9 +170,13 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=argv, prog_name="vertex-claude-setup", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        code = EXIT_ERROR
+    except NoArgsIsHelp as exc:  # `vertex-claude-setup` (or `... regions`) alone: asking for help is no error
+        click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        code = EXIT_OK
+    except click.exceptions.Abort as exc:
+        interrupted = isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt)  # Click's wrapping of Ctrl-C
+        click.echo("Interrupted." if interrupted else "Aborted.", err=True)
+        code = EXIT_INTERRUPTED if interrupted else EXIT_ERROR
     except click.ClickException as exc:  # usage errors: exit 1, not Click's 2 (2 means "changes")
         exc.show()
         code = EXIT_ERROR
@@ -119,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
         code = exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        code = 130
+        code = EXIT_INTERRUPTED
     except Exception as exc:  # a bug: still one line, the traceback only on request
         import os
 

@@ -11,7 +11,8 @@ import click
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="Output format.")
 @click.option("--family", default=None, help="Only this family (opus, sonnet, haiku, fable).")
-def models_command(fmt: str, family: str | None) -> None:
+@click.pass_context
+def models_command(ctx: click.Context, fmt: str, family: str | None) -> None:
     """List the Claude models on Vertex AI: id, name, family, status and quota base model.
 
     Region hints come from public docs and are only hints: `regions audit` probes the truth.
@@ -23,6 +24,7 @@ def models_command(fmt: str, family: str | None) -> None:
     """
     from vertex_claude_setup import catalog
 
+    family = family.lower() if family else None
     infos = [m for m in catalog.models().values() if family is None or m.family == family]
     if family is not None and not infos:
         families = sorted({m.family for m in catalog.models().values()})
@@ -45,7 +47,12 @@ def models_command(fmt: str, family: str | None) -> None:
         status = m.status_text() + (f" → {m.replacement}" if m.status() != "active" and m.replacement else "")
         table.add_row(m.id + (" (recommended)" if m.recommended else ""), m.name, m.family, status,
                       m.quota_base_model, ", ".join(m.region_hints))
-    console = Console(width=140, highlight=False, emoji=False)
+    from .common import options
+    from .terminal import color_enabled
+
+    # Colour off (NO_COLOR, --no-color, or piped): no styles at all, not even bold headers.
+    console = Console(width=140, highlight=False, emoji=False,
+                      color_system="auto" if color_enabled(options(ctx).no_color) else None)
     console.print(table)
     console.print("* hints from public documentation, not guarantees: "
                   "`vertex-claude-setup regions audit` probes what your project can call.")

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import sys
+import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
-from .common import EXIT_CHANGES, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, echo_json, options
+from .common import EXIT_CHANGES, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, echo_json, options
+
+if TYPE_CHECKING:
+    from vertex_claude_setup.config import Config
+    from vertex_claude_setup.engine.model import Finding, Outcome, Plan
+
+    from .runtime import Options, Runtime
+    from .terminal import Output
 
 
 @click.command()
@@ -43,7 +53,11 @@ def init(ctx: click.Context, init_project: str | None, output: Path, force: bool
     except OSError as exc:
         raise SetupError(f"cannot write {output}: {exc.strerror}", "pass a writable path with --output") from None
     config.load(output, environ={})  # what we wrote must validate
-    click.echo(f"Wrote {output} for project {project}. Next: vertex-claude-setup plan")
+    default = Path(config.DEFAULT_FILE).resolve()
+    found_by_default = output.resolve() == default and not os.environ.get("VERTEX_CLAUDE_CONFIG")
+    nxt = "vertex-claude-setup plan" if found_by_default else shlex.join(
+        ["vertex-claude-setup", "--config", str(output), "plan"])
+    click.echo(f"Wrote {output} for project {project}. Next: {nxt}")
 
 
 @click.command()
@@ -59,21 +73,24 @@ def plan(ctx: click.Context, out: Path | None, detailed_exitcode: bool, as_json:
       vertex-claude-setup plan --out plan.json --detailed-exitcode
     """
     from vertex_claude_setup.engine import planfile
-    from vertex_claude_setup.steps import workflow
 
     from .render import plan as render
     from .runtime import open_runtime
+    from .terminal import Output
 
+    screen = Output(options(ctx).no_color)
     with open_runtime(options(ctx)) as rt:
-        the_plan = workflow.make_plan(rt.context())
+        announce_project(rt.config, screen)
+        the_plan = read_plan(rt, screen)
     if out is not None:
         planfile.save(the_plan, out)
     if as_json:
         echo_json(planfile.to_json(the_plan))
     else:
-        click.echo(render.plan_text(the_plan))
+        screen.echo(render.plan_text(the_plan))
         if out is not None:
-            click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: vertex-claude-setup apply {out}")
+            screen.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: "
+                        f"{command_line(options(ctx), 'apply', str(out))}")
     if the_plan.errors or any(f.severity == "error" for f in the_plan.findings):
         ctx.exit(EXIT_ERROR if the_plan.errors else (EXIT_CHANGES if detailed_exitcode and the_plan.changes
                                                      else EXIT_FINDINGS))
@@ -103,22 +120,29 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
 
     from .render import plan as render
     from .runtime import open_runtime
+    from .terminal import Counter, Output, stop_on_interrupt
 
+    screen = Output(options(ctx).no_color)
     with open_runtime(options(ctx)) as rt:
-        the_plan = workflow.make_plan(rt.context())
-        if plan_file is not None:
+        announce_project(rt.config, screen)
+        refuse_environment_override(rt.config)
+        saved = planfile.load(plan_file, STEP_NAMES) if plan_file is not None else None
+        if saved is not None and plan_file is not None:
+            planfile.check_target(saved, rt.target, plan_file)  # before reading anything from the wrong place
+        the_plan = read_plan(rt, screen)
+        if saved is not None and plan_file is not None:
             # The saved plan must equal the fresh one; what runs is the fresh one, never the file's copy.
-            planfile.check_still_valid(planfile.load(plan_file, STEP_NAMES), the_plan, plan_file)
+            planfile.check_still_valid(saved, the_plan, plan_file)
         else:
-            click.echo(render.plan_text(the_plan))
+            screen.echo(render.plan_text(the_plan))
         if the_plan.errors:
             ctx.exit(EXIT_ERROR)
         # Read-only checks (e.g. an unavailable model) are never "fine": exit 3 even with nothing to apply.
         plan_check_failed = any(f.severity == "error" for f in the_plan.findings)
         if not the_plan.changes:
             if plan_file is not None:
-                click.echo(f"No changes. Project {the_plan.project} matches the configuration.")
-            check_ok = _closing_check(rt)
+                screen.echo(f"No changes. Project {the_plan.project} matches the configuration.")
+            check_ok = _closing_check(rt, screen)
             ctx.exit(EXIT_FINDINGS if plan_check_failed or (fail_on_check and not check_ok) else EXIT_OK)
         if plan_file is None and not auto_approve:
             if not sys.stdin.isatty():
@@ -126,26 +150,91 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
             if not click.confirm("\nApply these changes?", default=False):
                 click.echo("Apply cancelled.")
                 ctx.exit(EXIT_ERROR)
-        click.echo("")
-        late: list[Any] = []
-        outcomes = workflow.apply(rt.context(), the_plan, lambda o: click.echo(render.outcome_line(o)), late.append)
-        click.echo("")
+        screen.echo("")
+        late: list[Finding] = []
+        stop = threading.Event()
+        counter = Counter(screen, "Applying", len(the_plan.changes), "changes")
+
+        def report(outcome: Outcome) -> None:
+            screen.echo(render.outcome_line(outcome))
+            counter.advance()
+
+        with stop_on_interrupt(stop, lambda text: screen.echo(text, err=True)):
+            outcomes = workflow.apply(rt.context(), the_plan, report, late.append, stop=stop)
+        screen.done()
+        screen.echo("")
         if late:
             order = {p.step: i for i, p in enumerate(the_plan.steps)}  # steps finish in any order; report in plan order
             late.sort(key=lambda f: order.get(f.step, len(order)))
-            click.echo(render.checks_text(late))
-            click.echo("")
-        click.echo(render.apply_summary(outcomes))
+            screen.echo(render.checks_text(late))
+            screen.echo("")
+        screen.echo(render.apply_summary(outcomes, interrupted=stop.is_set()))
+        if stop.is_set():
+            ctx.exit(EXIT_INTERRUPTED)
         if any(o.status != "applied" for o in outcomes):
             ctx.exit(EXIT_ERROR)
-        check_ok = _closing_check(rt)
+        check_ok = _closing_check(rt, screen)
     # Unavailable configured models always mean exit 3; the smoke-test check gates only with --fail-on-check.
     if plan_check_failed or any(f.severity == "error" for f in late) or (fail_on_check and not check_ok):
-        click.echo("Applied, but checks failed (see above): exit 3.")
+        screen.echo("Applied, but checks failed (see above): exit 3.")
         ctx.exit(EXIT_FINDINGS)
 
 
-def _closing_check(rt: Any) -> bool:
+def command_line(opts: Options, *args: str) -> str:
+    """The command to run next, with the global options this run was given (a target, a config, a project)."""
+    words = ["vertex-claude-setup"]
+    if opts.config_path is not None:
+        words += ["--config", str(opts.config_path)]
+    if opts.overrides.get("project"):
+        words += ["--project", str(opts.overrides["project"])]
+    if opts.emulator:
+        words.append("--emulator")
+    return shlex.join([*words, *args])
+
+
+def read_plan(rt: Runtime, screen: Output) -> Plan:
+    """``make_plan`` with a progress line on a terminal (steps read so far)."""
+    from vertex_claude_setup.steps import workflow
+
+    from .terminal import Counter
+
+    ctx = rt.context()
+    counter = Counter(screen, f"Reading the state of project {rt.config.project}", workflow.step_count(ctx), "steps")
+    try:
+        the_plan = workflow.make_plan(ctx, counter.advance)
+    finally:
+        screen.done()
+    the_plan.target = rt.target
+    return the_plan
+
+
+def announce_project(config: Config, screen: Output) -> None:
+    """Name the project and where it came from, first thing (stderr: stdout stays the plan alone)."""
+    line = f"Project {config.project} (from {config.project_from}"
+    if config.project_in_file and config.project_in_file != config.project:
+        line += f", which overrides project = \"{config.project_in_file}\" in {config.source}"
+    screen.echo(line + ")", err=True)
+
+
+def refuse_environment_override(config: Config) -> None:
+    """``apply`` changes the project the config file names unless ``--project`` says otherwise.
+
+    An exported GOOGLE_CLOUD_PROJECT (set for some other tool) must not silently redirect changes away
+    from the project the file names: the flag is explicit, the environment is not.
+    """
+    from vertex_claude_setup.errors import ConfigError
+
+    if (config.project_from.startswith("environment ") and config.project_in_file
+            and config.project_in_file != config.project):
+        variable = config.project_from.removeprefix("environment ")
+        raise ConfigError(f"{variable}={config.project} overrides project = \"{config.project_in_file}\" in "
+                          f"{config.source}; apply changes a project other than the file's only when --project "
+                          "names it",
+                          f"pass --project {config.project} to apply to {config.project}, or unset {variable} to "
+                          f"apply to {config.project_in_file}")
+
+
+def _closing_check(rt: Runtime, screen: Output) -> bool:
     """Run the smoke-test check after apply (a report; never a rollback). True when it passed or is off."""
     from vertex_claude_setup.cli.render.checks import apply_check
     from vertex_claude_setup.steps import all_steps
@@ -154,9 +243,14 @@ def _closing_check(rt: Any) -> bool:
     step = next((s for s in all_steps(rt.config) if isinstance(s, SmokeStep)), None)
     if step is None:
         return True
-    result = step.run_check(rt.context())
-    click.echo("")
-    click.echo(apply_check(result))
+    screen.status(f"Checking: \"{rt.config.smoke_test.prompt}\" to {rt.config.smoke_test.model} in "
+                  f"{rt.config.smoke_test.region}")
+    try:
+        result = step.run_check(rt.context())
+    finally:
+        screen.done()
+    screen.echo("")
+    screen.echo(apply_check(result))
     return result.ok
 
 
@@ -174,9 +268,11 @@ def show(plan_file: Path, as_json: bool) -> None:
     from vertex_claude_setup.steps import STEP_NAMES
 
     from .render import plan as render
+    from .terminal import Output
 
     saved = planfile.load(plan_file, STEP_NAMES)  # verifies shape, checksum and fingerprints first
     if as_json:
         echo_json(json.loads(plan_file.read_text(encoding="utf-8")))  # the document as saved, checksum intact
     else:
-        click.echo(render.plan_text(saved, payloads=True))  # everything apply would send, not just summaries
+        Output(options(click.get_current_context()).no_color).echo(
+            render.plan_text(saved, payloads=True))  # everything apply would send, not just summaries

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -163,7 +162,9 @@ def regions_audit(ctx: click.Context, models_opt: str | None, regions_opt: str |
             result = run_audit(rt.google, rt.config.project, models, regions, mode=_PROBES[probe_name],  # type: ignore[arg-type]
                                limits=limits, cache=_cache(rt), refresh=refresh, quotas=not no_quotas,  # type: ignore[arg-type]
                                on_result=on_result)
-    color = fmt == "table" and output is None and sys.stdout.isatty()
+    from .terminal import color_enabled
+
+    color = fmt == "table" and output is None and color_enabled(options(ctx).no_color)
     text = render_audit(result, fmt, color=color, width=max(100, 34 + 11 * len(regions)))
     if output is not None:
         try:

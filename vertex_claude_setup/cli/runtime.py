@@ -24,6 +24,7 @@ class Options:
     config_path: Path | None = None
     emulator: bool = False
     scenario: Path | None = None
+    no_color: bool = False
     overrides: dict[str, Any] = field(default_factory=dict)
 
 
@@ -32,6 +33,8 @@ class Runtime:
     config: Config
     google: GoogleApis
     emulator: Emulator | None
+    # What Google calls go to: "google", "emulator" (--emulator) or "emulator HOST:PORT" (a saved plan keeps it).
+    target: str = "google"
 
     def context(self) -> Context:
         from vertex_claude_setup.engine.model import Context
@@ -58,7 +61,9 @@ def open_runtime(opts: Options) -> Iterator[Runtime]:
     cfg = load_config(opts)
     RetryPolicy.from_env()  # a bad VERTEX_CLAUDE_RETRY_* setting is an error before any call, not in the middle
     if not opts.emulator:
-        yield Runtime(cfg, GoogleApis(cfg, EmulatorTarget.from_env()), None)
+        external = EmulatorTarget.from_env()
+        target = f"emulator {external.http.removeprefix('http://')}" if external else "google"
+        yield Runtime(cfg, GoogleApis(cfg, external), None, target)
         return
     from vertex_claude_setup import localfiles
     from vertex_claude_setup.emulator import Emulator, State
@@ -72,6 +77,6 @@ def open_runtime(opts: Options) -> Iterator[Runtime]:
     emu = Emulator(state)
     url = emu.start()
     try:
-        yield Runtime(cfg, GoogleApis(cfg, EmulatorTarget(http=url, grpc=emu.grpc_target)), emu)
+        yield Runtime(cfg, GoogleApis(cfg, EmulatorTarget(http=url, grpc=emu.grpc_target)), emu, "emulator")
     finally:
         emu.stop()

@@ -60,9 +60,11 @@ def smoke_test(ctx: click.Context, everything: bool, stream: bool, model: str | 
             smoke.verify_logged(rt.google, results, log_targets, timeout_s=log_timeout, baselines=baselines)
     if as_json:
         click.echo(json.dumps({"project": rt.config.project, "results": [r.to_json() for r in results]}, indent=2))
-    elif len(results) == 1 and not everything:
-        click.echo(checkreport.smoke_one(results[0]))
     else:
-        click.echo(checkreport.smoke_table(results))
+        from .terminal import Output
+
+        text = checkreport.smoke_one(results[0]) if len(results) == 1 and not everything else (
+            checkreport.smoke_table(results))
+        Output(options(ctx).no_color).echo(text)
     if not all(r.ok for r in results):
         ctx.exit(EXIT_FINDINGS)

@@ -9,12 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from vertex_claude_setup.availability.classify import Availability
 from vertex_claude_setup.engine.model import Context
-from vertex_claude_setup.errors import SetupError
+from vertex_claude_setup.errors import ConfigError, SetupError
 from vertex_claude_setup.steps import retention
 
 Status = Literal["PASS", "FAIL", "WARN"]
-NOT_USABLE = {"NOT_SERVABLE_IN_REGION", "NOT_FOUND_OR_NO_ACCESS", "NOT_ENABLED"}
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,19 @@ APPLY = "run `vertex-claude-setup apply`"
 
 
 def verify(ctx: Context) -> Report:
-    """Run every read concurrently and turn the observations into checks."""
+    """Run every read concurrently and turn the observations into checks.
+
+    With ``[logging] enabled = false`` there is nothing the tool set up to verify, and its fix (apply) could
+    not work under that config: that is one configuration error, not a column of FAILs.
+    """
+    if not ctx.config.logging.enabled:
+        import os
+
+        from_env = bool(os.environ.get("VERTEX_CLAUDE_LOGGING_ENABLED")) or not ctx.config.source
+        where = "by VERTEX_CLAUDE_LOGGING_ENABLED" if from_env else f"in {ctx.config.source}"
+        raise ConfigError(f"request-response logging is off by configuration ([logging] enabled = false {where}): "
+                          "there is no logging set-up to verify",
+                          "set [logging] enabled = true, run `vertex-claude-setup apply`, then `logging verify` again")
     from vertex_claude_setup.steps.audit_logs import AuditLogsStep
     from vertex_claude_setup.steps.log_bucket import LogBucketStep
     from vertex_claude_setup.steps.logging_dataset import LoggingDatasetStep
@@ -101,7 +113,7 @@ def pair_checks(ctx: Context, observed: dict[str, Any]) -> list[Check]:
                              "log traffic through a regional endpoint"))
             continue
         if pair["state"] in {"unavailable", "error"}:
-            usable = pair["availability"] in NOT_USABLE
+            usable = pair["availability"] in {a.value for a in Availability if a.not_usable_here}
             out.append(Check(cid, name, "WARN" if usable else "FAIL",
                              f"{pair['availability']}: " + ("the model is not usable there, nothing to log" if usable
                                                             else "the logging config cannot be read"),

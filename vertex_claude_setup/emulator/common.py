@@ -37,6 +37,7 @@ def require_permission(project: dict[str, Any], permission: str, resource: str, 
 
 def require_project(state: State, ref: str, permission: str, api_host: str) -> dict[str, Any]:
     """The project, or the 403 Google gives for both "missing" and "no access"."""
+    state.permissions_checked.add(permission)
     project = state.project(ref)
     if project is None:
         raise permission_denied(permission, f"//{api_host}/projects/{ref}", "iam.googleapis.com")

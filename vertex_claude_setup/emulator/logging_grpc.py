@@ -55,6 +55,7 @@ def _lookup(state: State, name: str, permission: str) -> tuple[dict[str, Any], d
     match = _NAME_RE.fullmatch(name)
     if not match:
         raise ApiError("INVALID_ARGUMENT", f"Invalid bucket name: \"{name}\"")
+    state.permissions_checked.add(permission)
     project = state.project(match.group("project"))
     if project is None or not caller_has(project, permission):
         raise ApiError("PERMISSION_DENIED", f"Permission '{permission}' denied on resource '{name}' "
@@ -89,6 +90,7 @@ def list_buckets(state: State, request: Any) -> Any:
     if not match:
         raise ApiError("INVALID_ARGUMENT", f"Invalid parent: \"{request.parent}\"")
     ref, location = match.group("project"), match.group("location")
+    state.permissions_checked.add("logging.buckets.list")
     project = state.project(ref)
     if project is None or not caller_has(project, "logging.buckets.list"):
         raise ApiError("PERMISSION_DENIED", f"Permission 'logging.buckets.list' denied on resource "

@@ -41,6 +41,13 @@ _SHAPE: tuple[tuple[str, type], ...] = (("defaults", dict), ("projects", dict), 
                                        ("counters", dict), ("faults", list))
 
 
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""  # from_scenario names the missing or unreadable file
+
+
 def project_number(project_id: str) -> str:
     """A stable 12-digit project number derived from the ID (deterministic across runs)."""
     return str(100000000000 + int(hashlib.sha256(project_id.encode()).hexdigest()[:10], 16) % 899999999999)
@@ -62,11 +69,17 @@ class State:
         self.data.setdefault("seed", 0)
         self.path = path
         self.lock = threading.RLock()
+        # Every IAM permission a call was checked against (not saved): tests compare it with what doctor tests.
+        self.permissions_checked: set[str] = set()
 
     # -- persistence ---------------------------------------------------------------------
     @classmethod
     def load(cls, path: Path, scenario: Path | None = None) -> State:
-        """Load saved state from ``path`` if it exists, else start from ``scenario`` (or defaults)."""
+        """Load saved state from ``path`` if it exists, else start from ``scenario`` (or defaults).
+
+        A scenario only seeds new state: passing a different one once state exists is refused, not ignored.
+        """
+        digest = _file_digest(scenario) if scenario else ""
         if path.exists():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
@@ -77,8 +90,15 @@ class State:
             if not isinstance(data, dict) or any(not isinstance(data.get(key, kind()), kind) for key, kind in _SHAPE):
                 raise SetupError(f"emulator state {path} is not a state file",
                                  "run `vertex-claude-setup emulator reset` to start fresh")
+            if scenario and data.get("scenario_sha256") != digest:
+                made_from = data.get("scenario_file") or "the default scenario"
+                raise SetupError(f"scenario {scenario} is not used: the emulator state {path} already exists, made "
+                                 f"from {made_from}", "run `vertex-claude-setup emulator reset` to start again from "
+                                 "the scenario, or drop --scenario to go on with the current state")
             return cls(data, path=path)
         state = cls.from_scenario(scenario) if scenario else cls()
+        if scenario:
+            state.data["scenario_file"], state.data["scenario_sha256"] = str(scenario), digest
         state.path = path
         return state
 

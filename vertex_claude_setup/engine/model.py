@@ -80,6 +80,10 @@ class Step:
     depends_on: tuple[str, ...] = ()
     # True when the step's changes are independent of each other: apply runs them concurrently.
     concurrent_apply: bool = False
+    # The IAM permissions ``read`` calls Google with (so plan needs them), and those ``apply`` adds: `doctor`
+    # tests exactly these, and a test checks them against what the emulator is asked for.
+    read_permissions: tuple[str, ...] = ()
+    apply_permissions: tuple[str, ...] = ()
 
     def read(self, ctx: Context) -> Json:
         """Observe the real state (JSON-able). Must not change anything."""
@@ -148,6 +152,8 @@ class Plan:
     project: str
     config_digest: str
     steps: list[StepPlan]
+    # What the plan was made against: "google", "emulator" (--emulator) or "emulator HOST:PORT".
+    target: str = "google"
 
     @property
     def changes(self) -> list[Change]:
@@ -174,6 +180,6 @@ class Outcome:
 
     step: str
     summary: str
-    status: Literal["applied", "failed", "skipped"]
+    status: Literal["applied", "failed", "skipped", "not_started"]  # not_started: apply was interrupted
     message: str = ""
     hint: str = ""

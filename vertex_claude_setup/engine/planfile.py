@@ -57,6 +57,7 @@ def to_json(plan: Plan) -> dict[str, Any]:
         "tool_version": __version__,
         "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "project": plan.project,
+        "target": plan.target,
         "config_digest": plan.config_digest,
         "summary": plan.counts(),
         "steps": [
@@ -133,7 +134,8 @@ def _load(path: Path, known_steps: Collection[str]) -> Plan:
                  error=s["error"], hint=s["hint"], skipped=s["skipped"], after_upstream=s["after_upstream"])
         for s in raw["steps"]
     ]
-    plan = Plan(project=raw["project"], config_digest=raw["config_digest"], steps=steps)
+    plan = Plan(project=raw["project"], config_digest=raw["config_digest"], steps=steps,
+                target=str(raw.get("target", "google")))
     if raw["summary"] != plan.counts():
         raise PlanFileError(f"plan file {path}: the summary does not match its changes", EDITED_FIX)
     for s in steps:
@@ -152,7 +154,9 @@ def _load(path: Path, known_steps: Collection[str]) -> Plan:
 
 def _shape_problem(raw: dict[str, Any], known_steps: Collection[str]) -> str:
     """The first way ``raw`` differs from the plan schema, or ``""``."""
-    problem = _object_problem(raw, _TOP, "")
+    if not isinstance(raw.get("target", "google"), str):  # optional: plans from before targets were recorded
+        return f"key 'target' must be a string, got {_short(raw['target'])}"
+    problem = _object_problem({k: v for k, v in raw.items() if k != "target"}, _TOP, "")
     if problem:
         return problem
     if not PROJECT_ID_RE.fullmatch(raw["project"]):
@@ -209,11 +213,35 @@ def _printable(text: str) -> str:
     return text if text.isprintable() and len(text) <= 120 else _short(text)
 
 
+def _target_name(target: str) -> str:
+    if target == "google":
+        return "Google Cloud"
+    if target == "emulator":
+        return "the built-in emulator (--emulator)"
+    return f"the emulator at {target.removeprefix('emulator ')} (VERTEX_CLAUDE_EMULATOR_HOST)"
+
+
+def _target_fix(planned: str, path: Path) -> str:
+    if planned == "emulator":
+        return f"apply {path} against the emulator, as it was planned: add --emulator"
+    if planned == "google":
+        return f"drop --emulator and unset VERTEX_CLAUDE_EMULATOR_HOST to apply {path} to Google Cloud"
+    return f"set VERTEX_CLAUDE_EMULATOR_HOST={planned.removeprefix('emulator ')} as when you planned, or plan again"
+
+
+def check_target(saved: Plan, target: str, path: Path) -> None:
+    """Refuse a plan made against Google when applying to an emulator, and the other way round."""
+    if saved.target != target:
+        raise PlanFileError(f"plan {path} was made against {_target_name(saved.target)}, but this apply runs "
+                            f"against {_target_name(target)}", _target_fix(saved.target, path))
+
+
 def check_still_valid(saved: Plan, current: Plan, path: Path) -> None:
     """Refuse a saved plan unless it is exactly what the current config and state produce.
 
     The caller then applies ``current``, the plan the tool itself just made, never the file's copy.
     """
+    check_target(saved, current.target, path)
     if saved.project != current.project:
         raise PlanFileError(f"plan {path} is for project {saved.project}, the config says {current.project}",
                             "plan again for this project")
@@ -228,8 +256,7 @@ def check_still_valid(saved: Plan, current: Plan, path: Path) -> None:
     moved = drift(saved, current) + [
         f"{old.step}: was {_status(old)}, now {_status(new)}"
         for old, new in zip(saved.steps, current.steps, strict=True)
-        if old.fingerprint == new.fingerprint and not new.error
-        and (_status(old) != _status(new) or old.after_upstream != new.after_upstream)
+        if old.fingerprint == new.fingerprint and not new.error and _status(old) != _status(new)
     ]
     if moved:
         raise PlanFileError(f"plan {path} is stale: the world changed since it was made: {'; '.join(moved)}",
@@ -248,4 +275,6 @@ def check_still_valid(saved: Plan, current: Plan, path: Path) -> None:
 def _status(step: StepPlan) -> str:
     if step.error:
         return f"failed ({step.error})"
-    return f"skipped ({step.skipped})" if step.skipped else "planned"
+    if step.skipped:
+        return f"skipped ({step.skipped})"
+    return "planned after an upstream change" if step.after_upstream else "planned"

@@ -57,8 +57,12 @@ def _run_graph(steps: Sequence[Step], work: Callable[[Step, dict[str, Any]], Any
         return {name: f.result() for name, f in futures.items()}
 
 
-def plan_steps(ctx: Context, steps: Sequence[Step], project: str) -> Plan:
-    """Read every step (concurrently where independent) and diff it. Never changes anything."""
+def plan_steps(ctx: Context, steps: Sequence[Step], project: str,
+               on_step: Callable[[StepPlan], None] = lambda _p: None) -> Plan:
+    """Read every step (concurrently where independent) and diff it. Never changes anything.
+
+    ``on_step`` hears each step as it is read (a progress line), from the reading threads.
+    """
 
     def work(step: Step, upstream: dict[str, StepPlan]) -> StepPlan:
         failed = [d for d, p in upstream.items() if not p.ok]
@@ -75,6 +79,7 @@ def plan_steps(ctx: Context, steps: Sequence[Step], project: str) -> Plan:
             result.findings = step.check(step_ctx, result.observed)
         except SetupError as exc:
             result.error, result.hint = exc.message, exc.hint
+        on_step(result)
         return result
 
     results = _run_graph(steps, work)
@@ -87,6 +92,7 @@ def apply_plan(
     plan: Plan,
     on_outcome: Callable[[Outcome], None] = lambda _o: None,
     on_finding: Callable[[Finding], None] = lambda _f: None,
+    stop: threading.Event | None = None,
 ) -> list[Outcome]:
     """Apply the plan's changes step by step, each step after its dependencies.
 
@@ -94,14 +100,20 @@ def apply_plan(
     while an upstream change was pending is re-read and re-diffed once that upstream is applied, and
     its checks run again then (``on_finding``): a deferred check must not pass silently. A planned change
     the re-read shows cannot be made (``Step.unresolved``) is a failed change: apply succeeds only when
-    every planned change was made.
+    every planned change was made. Once ``stop`` is set (Ctrl-C), changes in flight finish and no new one
+    starts: each is reported ``not_started``, and a re-run resumes from what is real.
     """
     planned = {p.step: p for p in plan.steps}
+    stopped = stop or threading.Event()
 
     def work(step: Step, upstream: dict[str, bool]) -> bool:
         step_plan = planned.get(step.name, StepPlan(step=step.name))
         failed = [d for d, ok in upstream.items() if not ok]
         changes = step_plan.changes
+        if stopped.is_set():
+            for change in changes:
+                _emit(on_outcome, Outcome(step.name, change.summary, "not_started", "interrupted"))
+            return False
         if failed or not step_plan.ok:
             reason = f"depends on {', '.join(failed)}, which failed" if failed else step_plan.error or step_plan.skipped
             for change in changes or [Change(step.name, "update", f"{step.name}: not planned")]:
@@ -123,6 +135,9 @@ def apply_plan(
             _emit(on_outcome, Outcome(step.name, change.summary, "failed", error.message, error.hint))
 
         def run(change: Change) -> bool:
+            if stopped.is_set():
+                _emit(on_outcome, Outcome(step.name, change.summary, "not_started", "interrupted"))
+                return False
             try:
                 message = step.apply(ctx, change)
                 _emit(on_outcome, Outcome(step.name, change.summary, "applied", message))

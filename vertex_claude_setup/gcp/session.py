@@ -52,6 +52,16 @@ class EmulatorTarget:
         return cls(http=f"http://{host}", grpc=grpc)
 
 
+def missing_credentials_file() -> SetupError | None:
+    """GOOGLE_APPLICATION_CREDENTIALS naming a file that is not there is that, not "no credentials found"."""
+    named = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS", "")
+    if named and not os.path.exists(named):
+        return SetupError(f"GOOGLE_APPLICATION_CREDENTIALS names {named}, which does not exist",
+                          "point it at an existing credentials file, or unset it to use gcloud's "
+                          "(`gcloud auth application-default login`)")
+    return None
+
+
 def vertex_host(region: str) -> str:
     """The Google host serving a Vertex location: ``global`` and the multi-regions have their own."""
     if region == "global":
@@ -127,6 +137,9 @@ class GoogleApis:
         try:
             creds, _project = google.auth.default(scopes=SCOPES, quota_project_id=self.config.quota_project or None)
         except auth_exceptions.DefaultCredentialsError:
+            missing = missing_credentials_file()
+            if missing is not None:
+                raise missing from None
             raise SetupError("no Google credentials found (Application Default Credentials)",
                              "run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS "
                              "to a key file, or use --emulator") from None

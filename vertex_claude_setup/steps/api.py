@@ -15,6 +15,9 @@ class ApiStep(Step):
 
     name = "api"
     depends_on = ("project",)
+    read_permissions = ("serviceusage.services.get",)
+    # enable, then wait until Vertex AI answers (it lists operations)
+    apply_permissions = ("serviceusage.services.enable", "aiplatform.operations.list")
 
     def read(self, ctx: Context) -> Any:
         return {"service": SERVICE, "state": services.get_state(ctx.google, ctx.config.project, SERVICE)}

@@ -38,6 +38,8 @@ class AuditLogsStep(Step):
 
     name = "audit-logs"
     depends_on = ("project",)
+    read_permissions = ("resourcemanager.projects.getIamPolicy",)
+    apply_permissions = ("resourcemanager.projects.setIamPolicy",)
 
     def read(self, ctx: Context) -> Any:
         configs = iam_policy.read_audit_configs(ctx.google, ctx.config.project)

@@ -19,6 +19,7 @@ class AvailabilityStep(Step):
 
     name = "availability"
     depends_on = ("api",)
+    read_permissions = ("aiplatform.endpoints.predict",)  # count tokens
 
     def read(self, ctx: Context) -> Any:
         if ctx.pending_upstream:

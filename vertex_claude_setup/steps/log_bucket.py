@@ -52,6 +52,8 @@ class LogBucketStep(Step):
 
     name = "log-bucket"
     depends_on = ("project",)
+    read_permissions = ("logging.buckets.list",)  # _Default is found wherever it lives (ListBuckets)
+    apply_permissions = ("logging.buckets.get", "logging.buckets.update")  # a fresh read right before the write
 
     def read(self, ctx: Context) -> Any:
         return cloud_logging.get_bucket(ctx.google, ctx.config.project)

@@ -29,6 +29,8 @@ class LoggingDatasetStep(Step):
 
     name = "logging-dataset"
     depends_on = ("project",)
+    read_permissions = ("bigquery.datasets.get", "bigquery.tables.get")
+    apply_permissions = ("bigquery.datasets.create", "bigquery.datasets.update", "bigquery.tables.update")
 
     def read(self, ctx: Context) -> Any:
         log = ctx.config.logging

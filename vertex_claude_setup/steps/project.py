@@ -13,6 +13,7 @@ class ProjectStep(Step):
     """Resource Manager v3 ``projects.get``; everything else depends on it."""
 
     name = "project"
+    read_permissions = ("resourcemanager.projects.get",)
 
     def read(self, ctx: Context) -> Any:
         project = projects.get_project(ctx.google, ctx.config.project)

@@ -178,6 +178,10 @@ class RequestLoggingStep(Step):
     name = "request-logging"
     depends_on = ("api", "logging-dataset")
     concurrent_apply = True
+    # fetchPublisherModelConfig, and a count-tokens probe for each pair's availability class
+    read_permissions = ("aiplatform.endpoints.get", "aiplatform.endpoints.predict")
+    # setPublisherModelConfig, and polling its operation
+    apply_permissions = ("aiplatform.endpoints.update", "aiplatform.operations.get")
 
     def __init__(self, only: list[tuple[str, str]] | None = None, *, exact_rate: bool = False) -> None:
         self.only = only
@@ -232,10 +236,16 @@ class RequestLoggingStep(Step):
         return out
 
     def unresolved(self, ctx: Context, observed: Any, planned: Change) -> SetupError | None:
-        """A pair planned "known after apply" that the re-read finds unavailable or failing: a failed change."""
+        """A pair planned "known after apply" that the re-read finds failing: a failed change.
+
+        A model that turns out not usable there (another region, access, enablement) is no failure of apply:
+        the re-read's check reports it, with its fix, as the plan would have had it known (exit 3).
+        """
         key = (planned.data.get("model"), planned.data.get("region"))
         pair = next((p for p in observed["pairs"] if (p["model"], p["region"]) == key), None)
         if pair is None or pair["state"] == "error":  # an unread pair is planned again (its apply re-reads it)
+            return None
+        if pair["state"] == "unavailable" and Availability(pair["availability"]).not_usable_here:
             return None
         return pair_error(pair)
 

@@ -19,6 +19,7 @@ class SmokeStep(Step):
 
     name = "smoke_test"
     depends_on = ("api",)
+    apply_permissions = ("aiplatform.endpoints.predict",)  # the "Hey Claude!" check that ends apply
 
     def read(self, ctx: Context) -> Any:
         """No Google call in plan: the check's inputs only (so a saved plan is not stale for it)."""

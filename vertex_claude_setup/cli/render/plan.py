@@ -66,15 +66,22 @@ def outcome_line(outcome: Outcome) -> str:
         return f"  ✓ {outcome.summary}" + (f": {outcome.message}" if outcome.message else "")
     if outcome.status == "skipped":
         return f"  - skipped {outcome.summary}: {outcome.message}"
+    if outcome.status == "not_started":
+        return f"  · not started: {outcome.summary}"
     text = f"  ✗ {outcome.summary}: {outcome.message}"
     return text + (f"\n      fix: {outcome.hint}" if outcome.hint else "")
 
 
-def apply_summary(outcomes: list[Outcome]) -> str:
-    """The closing line of ``apply``: Terraform's "Apply complete!" or the failure count."""
+def apply_summary(outcomes: list[Outcome], interrupted: bool = False) -> str:
+    """The closing line of ``apply``: Terraform's "Apply complete!", the failure count, or what Ctrl-C left."""
     applied = sum(o.status == "applied" for o in outcomes)
     failed = sum(o.status == "failed" for o in outcomes)
     skipped = sum(o.status == "skipped" for o in outcomes)
+    never = sum(o.status == "not_started" for o in outcomes)
+    if never or interrupted:
+        also = f", {skipped} skipped" if skipped else ""
+        return (f"Interrupted: {applied} applied, {failed} failed{also}, {never} never started. "
+                "Re-run apply to resume: it reads the real state again and makes only what is left.")
     if failed:
         return (f"Apply failed: {applied} applied, {failed} failed, {skipped} skipped. "
                 "Fix the cause and run apply again: it resumes where it stopped.")

@@ -1,0 +1,120 @@
+"""On a terminal: colour and a progress line; NO_COLOR and --no-color honoured; piped output plain and stable;
+Ctrl-C in apply stops starting changes, says what was applied and what never started, and exits 130."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT, Runner
+
+CLI = [sys.executable, "-c", "from vertex_claude_setup.cli.main import main; main()"]
+SGR = re.compile(r"\x1b\[[0-9;]*m")  # colour and weight codes (the progress line also erases with \x1b[2K)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VERTEX_CLAUDE_", "NO_COLOR", "GOOGLE_"))}
+    return {**env, "TERM": "xterm", "VERTEX_CLAUDE_RETRY_INITIAL": "0.01", **extra}
+
+
+def _on_a_terminal(args: list[str], cwd: Path, **env: str) -> tuple[int, str]:
+    """Run the CLI with stdout and stderr on a pseudo-terminal; everything it wrote, as the terminal got it."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([*CLI, *args], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, cwd=cwd,
+                            env=_env(**env))
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the other side closed: EIO on Linux
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.wait(timeout=60), b"".join(chunks).decode()
+
+
+@pytest.fixture
+def saved_plan(run: Runner, tmp_path: Path) -> Path:
+    path = tmp_path / "plan.json"
+    assert run("--emulator", "--project", PROJECT, "plan", "--out", str(path)).code == 0
+    return path
+
+
+def test_a_terminal_gets_colour_and_a_progress_line(tmp_path: Path) -> None:
+    code, text = _on_a_terminal(["--emulator", "--project", PROJECT, "plan"], tmp_path)
+    assert code == 0
+    assert "\x1b[32m  + enable service aiplatform.googleapis.com on project demo-project\x1b[0m" in text
+    assert "\x1b[33m  ~ Data Access audit logs for aiplatform.googleapis.com" in text
+    assert "\x1b[1mPlan: 2 to add, 4 to change, 0 to destroy.\x1b[0m" in text
+    assert "Reading the state of project demo-project: 8 of 8 steps" in text
+    assert text.index("8 of 8 steps") < text.index("will perform the following actions")  # erased before
+
+
+@pytest.mark.parametrize("how", ["NO_COLOR", "--no-color before", "--no-color after"])
+def test_no_color_and_the_flag_are_honoured(saved_plan: Path, tmp_path: Path, how: str) -> None:
+    args = {"NO_COLOR": ["show", str(saved_plan)], "--no-color before": ["--no-color", "show", str(saved_plan)],
+            "--no-color after": ["show", str(saved_plan), "--no-color"]}[how]
+    code, text = _on_a_terminal(args, tmp_path, **({"NO_COLOR": "1"} if how == "NO_COLOR" else {}))
+    assert code == 0 and "  + enable service aiplatform.googleapis.com" in text
+    assert not SGR.search(text)
+    coloured = _on_a_terminal(["show", str(saved_plan)], tmp_path)[1]
+    assert SGR.search(coloured)  # the same command on the same terminal is coloured otherwise
+    assert SGR.sub("", coloured) == text
+
+
+def test_piped_output_is_plain_and_byte_stable(run: Runner, tmp_path: Path) -> None:
+    args = [*CLI, "--emulator", "--project", PROJECT, "plan"]
+    piped = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=_env(), check=False)
+    assert piped.stdout == run("--emulator", "--project", PROJECT, "plan").out  # two runs, the same bytes
+    assert "\x1b" not in piped.stdout + piped.stderr
+    assert "Reading the state" not in piped.stderr
+
+
+def test_ctrl_c_in_apply_stops_starting_changes_and_exits_130(run: Runner, tmp_path: Path) -> None:
+    # Enabling the API takes 2 s; the dataset and audit-log changes (no dependency on it) finish first.
+    scenario = tmp_path / "slow-enable.json"
+    scenario.write_text(json.dumps({"faults": [{"method": "POST", "path": "*:enable", "latency_ms": 2000}]}))
+    (tmp_path / "vertex-claude.toml").write_text(
+        f'project = "{PROJECT}"\nregions = ["us-east5"]\n[smoke_test]\nenabled = false\n', encoding="utf-8")
+    proc = subprocess.Popen([*CLI, "--emulator", "--scenario", str(scenario), "apply", "--auto-approve"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                            env=_env(PYTHONUNBUFFERED="1"))
+    assert proc.stdout is not None
+    seen = []
+    independent = {"  ✓ create BigQuery dataset", "  ✓ Data Access audit logs"}  # they need no API
+    for line in proc.stdout:  # wait until both have been applied, while the API enable is in flight
+        seen.append(line)
+        independent = {start for start in independent if not line.startswith(start)}
+        if not independent:
+            break
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=60)
+    out = "".join(seen) + rest
+    assert proc.returncode == 130, out + err
+    assert "Interrupted: finishing the changes in progress; no new change starts" in err
+    assert "  ✓ enable service aiplatform.googleapis.com" in out  # the change in flight finished
+    never = [line for line in out.splitlines() if line.startswith("  · not started: ")]
+    assert len(never) == 3 and all("enable request-response logging" in line for line in never)
+    assert out.rstrip().endswith("3 never started. Re-run apply to resume: it reads the real state again and makes "
+                                 "only what is left.")
+    assert re.search(r"\nInterrupted: 3 applied, 0 failed, 3 never started\.", out)
+    resumed = run("--emulator", "--scenario", str(scenario), "apply", "--auto-approve")
+    assert resumed.code == 0, resumed.out + resumed.err
+    assert "Apply complete! 3 applied." in resumed.out  # exactly what never started
+
+
+def test_the_models_table_honours_no_color_too(tmp_path: Path) -> None:
+    styled = _on_a_terminal(["models", "--family", "opus"], tmp_path)[1]
+    plain = _on_a_terminal(["models", "--family", "opus", "--no-color"], tmp_path)[1]
+    assert SGR.search(styled) and not SGR.search(plain)
+    assert SGR.sub("", styled) == plain
