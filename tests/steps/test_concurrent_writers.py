@@ -155,3 +155,31 @@ def test_a_concurrent_iam_change_mid_apply_loses_nothing(make_env: Any) -> None:
     assert policy["auditConfigs"] == [FOREIGN, {"service": "aiplatform.googleapis.com", "auditLogConfigs": [
         {"logType": "DATA_READ"}, {"logType": "DATA_WRITE"}]}]
     assert policy["version"] == 3
+
+
+# -- Vertex AI: the publisher model config (no etag) -----------------------------------------------------
+def test_sampling_rate_raised_after_the_plan_is_not_lowered(make_env: Any) -> None:
+    """PublisherModelConfig has no etag: apply reads it again right before writing, so a rate another writer
+    raised after the plan's read is kept instead of overwritten with the plan's lower one."""
+    from logging_support import MODEL
+
+    destination = {"outputUri": f"bq://{PROJECT}.claude_logs.request_response_logging"}
+    low = {"loggingConfig": {"enabled": True, "samplingRate": 0.2, "bigqueryDestination": destination}}
+    env: Env = make_env({"projects": {PROJECT: {"enabled_services": ON,
+                                                "publisherModelConfigs": {f"us-east5/{MODEL}": low}}},
+                         # right after the plan's read, another writer logs every call
+                         "triggers": [{"method": "GET", "path": "*:fetchPublisherModelConfig", "status": 200,
+                                       "nth": 1, "writer": "sampling_rate",
+                                       "args": {"project": PROJECT, "location": "us-east5", "model": MODEL,
+                                                "rate": 1.0}}]},
+                        extra="[logging]\nsampling_rate = 0.5\n")
+    from vertex_claude_setup.emulator import bigquery
+
+    bigquery.seed_dataset(env.project, "claude_logs", defaultPartitionExpirationMs=str(30 * DAY_MS))
+    code, out, err = env.run("apply", "--auto-approve")
+    assert code == 0, out + err
+    assert "raise request-response logging sampling rate" in out  # planned from the 0.2 it read
+    config = env.project["publisherModelConfigs"][f"us-east5/{MODEL}"]["loggingConfig"]
+    assert config["samplingRate"] == 1.0
+    assert "already as configured (changed by another writer since the plan): kept" in out
+    assert not [r for r in env.emulator.requests if r.path.endswith(":setPublisherModelConfig")]

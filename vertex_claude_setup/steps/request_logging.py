@@ -261,6 +261,16 @@ class RequestLoggingStep(Step):
             if fresh_change is None:
                 return "already as configured"
             config = fresh_change.data["loggingConfig"]
+        else:
+            # PublisherModelConfig has no etag: read it again right before writing, so a rate or destination
+            # another writer set since the plan is kept (only a write within this one round trip is not seen).
+            current = publisher_config.fetch(ctx.google, ctx.config.project, region, model)
+            fresh_change = pair_change(ctx, self.name, {"model": model, "region": region, "state": "ok",
+                                                        "loggingConfig": current.get("loggingConfig") or {}},
+                                       exact_rate=self.exact_rate)
+            if fresh_change is None:
+                return "already as configured (changed by another writer since the plan): kept"
+            config = fresh_change.data["loggingConfig"]
         result = publisher_config.set_logging(ctx.google, ctx.config.project, region, model, config)
         logging = result.get("loggingConfig") or {}
         if not logging.get("enabled"):
