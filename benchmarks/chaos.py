@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     seed = args.seed if args.seed is not None else (CI_SEED if args.ci else 1)
     indices = _indices(args)
     opts = Options(cap_s=CI_CAP_S if args.ci and args.cap is None else (args.cap or 40.0),
-                   deadline_s=args.deadline, env=dict(e.split("=", 1) for e in args.env), keep=args.keep)
+                   deadline_s=args.deadline, propagation_s=args.propagation,
+                   env=dict(e.split("=", 1) for e in args.env), keep=args.keep)
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
     schedules = [make_schedule(seed, i, mixed=not args.ci) for i in indices]
@@ -79,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             if outcome.failed or outcome.emulator_trouble or args.verbose or args.only is not None:
                 _details(outcome, args.verbose or args.only is not None)
     _breakdown(outcomes)
-    print(f"elapsed_s={time.monotonic() - start:.0f} seed={seed} cap_s={opts.cap_s:g} deadline_s={opts.deadline_s:g}")
+    print(f"elapsed_s={time.monotonic() - start:.0f} seed={seed} cap_s={opts.cap_s:g} deadline_s={opts.deadline_s:g} "
+          f"propagation_s={opts.propagation_s:g}")
     print(summary_line(outcomes))
     return 1 if args.ci and not clean(outcomes) else 0
 
@@ -104,6 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--ci", action="store_true", help="the fixed CI set; exit 1 unless every schedule is clean")
     parser.add_argument("--cap", type=float, default=None, help="hard cap per tool run in seconds (default 40)")
     parser.add_argument("--deadline", type=float, default=8.0, help="VERTEX_CLAUDE_RETRY_DEADLINE for the tool")
+    parser.add_argument("--propagation", type=float, default=10.0,
+                        help="VERTEX_CLAUDE_PROPAGATION_DEADLINE for the tool (default 10)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="more tool environment")
     parser.add_argument("--jobs", type=int, default=2, help="schedules run at once (default 2: runs mostly wait)")
     parser.add_argument("--keep", type=Path, default=None, help="copy failing schedules' work dirs here")

@@ -19,6 +19,9 @@ COUNTS = ("false_success", "lost", "weakened", "unexpected", "hangs")
 class Options:
     cap_s: float = 40.0  # hard cap per tool run: past it the run is killed and counted as a hang
     deadline_s: float = 8.0  # VERTEX_CLAUDE_RETRY_DEADLINE given to the tool
+    # VERTEX_CLAUDE_PROPAGATION_DEADLINE: how long the tool waits for an API it enabled to reach every endpoint
+    # (minutes on Google; short here, so that a run's hard cap stays above every deadline the tool honours)
+    propagation_s: float = 10.0
     env: dict[str, str] = field(default_factory=dict)  # more environment for the tool (e.g. new timeout knobs)
     keep: Path | None = None  # copy the work dir (config, scenario, state, outputs) of failing schedules here
 
@@ -49,7 +52,7 @@ def run_schedule(sched: Schedule, opts: Options) -> Outcome:
     world = sched.world
     start = time.monotonic()
     env = {"VERTEX_CLAUDE_RETRY_DEADLINE": f"{opts.deadline_s:g}", "VERTEX_CLAUDE_RETRY_INITIAL": "0.05",
-           **opts.env}
+           "VERTEX_CLAUDE_PROPAGATION_DEADLINE": f"{opts.propagation_s:g}", **opts.env}
     with tempfile.TemporaryDirectory(prefix=f"chaos-{sched.index:04d}-") as tmp:
         work = Path(tmp)
         (work / "vertex-claude.toml").write_text(world.config_text(), encoding="utf-8")
