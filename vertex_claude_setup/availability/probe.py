@@ -1,7 +1,8 @@
-"""Probe (model, location) pairs through the real anthropic SDK, all at once, and classify every answer.
+"""Probe (model, location) pairs, all at once, and classify every answer.
 
-One ``AsyncAnthropicVertex`` per location, a semaphore per Google host plus a global cap, so a
-whole matrix costs about one network round trip. The default probe is the free
+The requests are the anthropic SDK's own (``gcp/rawpredict.py``: same path, host and body) over one aiohttp
+pool, with a semaphore per Google host plus a global cap, so a whole matrix costs about one network round
+trip and no SDK import. The default probe is the free
 ``count-tokens:rawPredict``; ``generate`` sends a real 1-token ``rawPredict``. Only transient
 answers (5xx, 429, timeouts, connection errors) are retried, RetryInfo honoured; other 4xx answers are
 facts, not blips. A 429 is QUOTA_EXHAUSTED only when it outlasts the retries. SERVICE_DISABLED from an API
@@ -19,8 +20,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from vertex_claude_setup.gcp import retry
+from vertex_claude_setup.gcp.rawpredict import RawPredict
 from vertex_claude_setup.gcp.retry import RetryPolicy, retry_delay_from
-from vertex_claude_setup.gcp.session import VERTEX_ANTHROPIC_VERSION, vertex_host
+from vertex_claude_setup.gcp.session import vertex_host
 from vertex_claude_setup.gcp.vertex import API as VERTEX_API
 
 from .classify import Availability, Verdict, classify, parse_error_body
@@ -31,10 +33,6 @@ if TYPE_CHECKING:
 ProbeMode = Literal["count_tokens", "generate"]
 PROBE_MODES: tuple[ProbeMode, ...] = ("count_tokens", "generate")
 PROBE_MESSAGES = [{"role": "user", "content": "ping"}]
-COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
-# A probe's connection carries one request: closing it with its answer spreads the teardown over
-# the audit instead of leaving a hundred sockets to close at the end.
-ONE_SHOT = {"Connection": "close"}
 # Latency hints in the same 10 ms band are ties: their pairs keep the caller's (model-major) interleaving.
 LATENCY_BUCKET_MS = 10.0
 
@@ -118,55 +116,21 @@ def _network_error(kind: str, message: str, region: str) -> Verdict:
                    "[endpoints] overrides), then retry")
 
 
-async def _call_once(client: Any, mode: ProbeMode, project: str, model: str, region: str,
+async def _call_once(transport: RawPredict, mode: ProbeMode, project: str, model: str, region: str,
                      timeout: float) -> tuple[Verdict, float | None]:
-    """One SDK call, waiting at most ``timeout`` -> (verdict, RetryInfo delay if the error carried one)."""
-    import anthropic
+    """One request, waiting at most ``timeout`` -> (verdict, RetryInfo delay if the error carried one)."""
+    import aiohttp
 
     try:
-        if mode == "count_tokens":
-            # The SDK's low-level call sends the request ``messages.count_tokens`` sends (the Vertex
-            # client maps the path to count-tokens:rawPredict) without building a typed result nobody
-            # reads: ~15% less CPU per probe. The body names Vertex's documented anthropic_version
-            # instead of the SDK's default (2026-10-21 in anthropic 2.12).
-            await client.post(COUNT_TOKENS_PATH, body={"anthropic_version": VERTEX_ANTHROPIC_VERSION,
-                                                       "model": model, "messages": PROBE_MESSAGES},
-                              cast_to=_raw_response(), options={"headers": ONE_SHOT, "timeout": timeout})
-        else:
-            await client.messages.create(model=model, max_tokens=1, messages=PROBE_MESSAGES,
-                                         extra_body={"anthropic_version": VERTEX_ANTHROPIC_VERSION},
-                                         extra_headers=ONE_SHOT, timeout=timeout)
-    except anthropic.APIStatusError as err:
-        # The SDK has decoded the body already (JSON value, else its text; read as smoke.py does):
-        # classify and the RetryInfo lookup reuse it instead of each parsing the bytes again.
-        body = err.body if err.body is not None else err.response.text
-        verdict = classify(err.status_code, body, project=project, model=model, region=region)
-        return verdict, retry_delay_from(parse_error_body(body).get("details"))
-    except anthropic.APITimeoutError:
+        answer = await transport.send(project, region, model, mode, PROBE_MESSAGES, timeout)
+    except asyncio.TimeoutError:
         return _network_error("DEADLINE_EXCEEDED", f"no answer within {timeout:g}s", region), None
-    except anthropic.APIConnectionError as err:
-        cause = err.__cause__ or err
-        return _network_error("UNAVAILABLE", f"connection failed: {type(cause).__name__}: {cause}", region), None
-    return classify(200, None, project=project, model=model, region=region), None
-
-
-def _raw_response() -> Any:
-    """``cast_to`` for an undecoded answer: the SDK's own HTTP library's Response class."""
-    import httpx2
-
-    return httpx2.Response
-
-
-def _pool_class() -> tuple[Any, bool]:
-    """The SDK's aiohttp transport when installed (``anthropic[aiohttp]``: ~30% less CPU per call),
-    else its httpx one; and whether one pool may serve every host."""
-    import anthropic
-
-    try:
-        import aiohttp  # noqa: F401
-    except ImportError:
-        return anthropic.DefaultAsyncHttpxClient, False
-    return anthropic.DefaultAioHttpClient, True
+    except aiohttp.ClientError as err:
+        return _network_error("UNAVAILABLE", f"connection failed: {type(err).__name__}: {err}", region), None
+    if answer.status < 400:
+        return classify(200, None, project=project, model=model, region=region), None
+    verdict = classify(answer.status, answer.body, project=project, model=model, region=region)
+    return verdict, retry_delay_from(parse_error_body(answer.body).get("details"))
 
 
 def slowest_first(pairs: Sequence[tuple[str, str]], latency_ms: Mapping[str, float]) -> list[tuple[str, str]]:
@@ -221,44 +185,9 @@ class Prober:
         self.mode = mode
         self.limits = limits or Limits()
         self.policy = RetryPolicy.from_env()
-        self._clients: dict[str, Any] = {}
-        self._pools: dict[str, Any] = {}
-        self._tls: dict[bool, Any] = {}
+        self._transport = RawPredict(google)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._total = asyncio.Semaphore(self.limits.total)
-
-    def _tls_context(self, secure: bool) -> Any:
-        """The TLS context of the pools, made once per prober.
-
-        For ``https`` the verifying default (its trust store costs ~25 ms of CPU to load). A plain
-        ``http`` target (the emulator, a local gateway) never does TLS, so it gets a context that
-        verifies against an empty trust store: free to make, and failing closed were it ever used.
-        """
-        import ssl
-
-        if secure not in self._tls:
-            if secure:
-                import httpx2
-
-                self._tls[secure] = httpx2.create_ssl_context()
-            else:
-                self._tls[secure] = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        return self._tls[secure]
-
-    def _client(self, region: str) -> Any:
-        """The region's SDK client, on a shared connection pool."""
-        if region not in self._clients:
-            secure = self.google.claude_base_url(region).startswith("https://")
-            pool_class, shared = _pool_class()
-            # aiohttp keys its connections by host, so one pool serves every host (each pool costs
-            # ~0.3 ms to start). httpcore scans every pooled connection per request: a pool per host.
-            key = str(secure) if shared else vertex_host(region)
-            if key not in self._pools:
-                self._pools[key] = pool_class(verify=self._tls_context(secure), timeout=self.limits.timeout)
-            self._clients[region] = self.google.anthropic_client(region, asynchronous=True, max_retries=0,
-                                                                 timeout=self.limits.timeout,
-                                                                 http_client=self._pools[key])
-        return self._clients[region]
 
     def _host_gate(self, region: str) -> asyncio.Semaphore:
         host = vertex_host(region)
@@ -270,14 +199,14 @@ class Prober:
         """Probe one pair; transient answers are retried by the one policy (api_core's async retry loop:
         jittered backoff, RetryInfo honoured, at most ``limits.attempts``), all within one deadline; a
         SERVICE_DISABLED while the API is propagating is waited out within the propagation deadline."""
-        client, gate = self._client(region), self._host_gate(region)
+        gate = self._host_gate(region)
         answers: list[tuple[Verdict, float, float | None]] = []
 
         async def attempt() -> None:
             async with self._total, gate:
                 began = time.monotonic()
                 timeout = retry.attempt_timeout(self.limits.timeout)
-                verdict, hinted = await _call_once(client, self.mode, self.project, model, region, timeout)
+                verdict, hinted = await _call_once(self._transport, self.mode, self.project, model, region, timeout)
                 answers.append((verdict, (time.monotonic() - began) * 1000, hinted))
             if _transient(verdict):
                 raise _Again(hinted)
@@ -334,10 +263,8 @@ class Prober:
         return list(await asyncio.gather(*await self.dispatch(pairs, on_result)))
 
     async def aclose(self) -> None:
-        """Close the connection pools (the region clients only wrap them)."""
-        self._clients.clear()
-        await asyncio.gather(*(pool.aclose() for pool in self._pools.values()))
-        self._pools.clear()
+        """Close the connection pool."""
+        await self._transport.aclose()
 
     async def __aenter__(self) -> Prober:
         return self
