@@ -84,10 +84,18 @@ class Sample:
     wall_s: float
     cpu_s: float
     rss_mb: float
+    emulator_cpu_s: float  # what the emulator process spent answering this run
 
 
-def run_process(argv: list[str], env: dict[str, str], cwd: Path) -> Sample:
-    """Run one whole process; its own CPU time and peak RSS from ``wait4``."""
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_process(argv: list[str], env: dict[str, str], cwd: Path, emulator_pid: int) -> Sample:
+    """Run one whole process; its own CPU time and peak RSS from ``wait4``, and the emulator's CPU meanwhile."""
+    emulator_before = process_cpu_s(emulator_pid)
     start = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -96,7 +104,8 @@ def run_process(argv: list[str], env: dict[str, str], cwd: Path) -> Sample:
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode not in (0, 3):
         raise SystemExit(f"{argv[:3]} exited {proc.returncode}: {err[-400:]}")
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+                  process_cpu_s(emulator_pid) - emulator_before)
 
 
 def free_port() -> int:
@@ -145,7 +154,7 @@ def all_pairs() -> tuple[list[str], list[str]]:
     return models, list(catalog.regions())
 
 
-def measure(tmp: Path, emulator_url: str, models: list[str], regions: list[str], runs: int,
+def measure(tmp: Path, emulator_url: str, emulator_pid: int, models: list[str], regions: list[str], runs: int,
             ) -> dict[str, list[Sample]]:
     tmp.mkdir()
     env = {**os.environ, "VERTEX_CLAUDE_EMULATOR_HOST": emulator_url.removeprefix("http://")}
@@ -166,7 +175,7 @@ def measure(tmp: Path, emulator_url: str, models: list[str], regions: list[str],
         for name in names[i % 3:] + names[:i % 3]:  # rotate the order: no command always runs first
             cwd = tmp / f"{name}-{i}"
             cwd.mkdir()
-            out[name].append(run_process(commands[name], env, cwd))
+            out[name].append(run_process(commands[name], env, cwd, emulator_pid))
     return out
 
 
@@ -183,8 +192,8 @@ def main() -> None:
         tmp = Path(tmp_name)
         emulator, url = start_emulator(tmp)
         try:
-            small = measure(tmp / "small", url, MODELS, LOCATIONS, args.runs)
-            large = measure(tmp / "large", url, all_models, all_regions, args.runs)
+            small = measure(tmp / "small", url, emulator.pid, MODELS, LOCATIONS, args.runs)
+            large = measure(tmp / "large", url, emulator.pid, all_models, all_regions, args.runs)
         finally:
             emulator.terminate()
             emulator.wait(10)
@@ -197,11 +206,15 @@ def main() -> None:
     cpu_per_pair_ms = 1000 * (median(large["tool"], "cpu_s") - median(small["tool"], "cpu_s")) / (n_large - n_small)
     rss = max(s.rss_mb for s in small["tool"] + large["tool"])
     growth = tool_large / tool_small - 1
+    # The emulator answers every probe on the same 2 cores: the time its own CPU adds is not the tool's.
+    emulator_added = median(large["tool"], "emulator_cpu_s") - median(small["tool"], "emulator_cpu_s")
+    growth_beyond = (tool_large - emulator_added) / tool_small - 1
     print(f"latency {LATENCY_MS} ms per Claude call; medians of {args.runs} paired runs; whole processes")
     for label, res in (("140 pairs", small), (f"{n_large} pairs", large)):
         print(f"{label}:")
         for name, samples in res.items():
             print(f"  {name:10s} wall {median(samples, 'wall_s'):6.3f} s  cpu {median(samples, 'cpu_s'):6.3f} s  "
+                  f"emulator cpu {median(samples, 'emulator_cpu_s'):6.3f} s  "
                   f"peak RSS {max(s.rss_mb for s in samples):6.1f} MiB  (walls {min(s.wall_s for s in samples):.3f}"
                   f"-{max(s.wall_s for s in samples):.3f})")
     checks = [
@@ -209,8 +222,8 @@ def main() -> None:
         (f"140 pairs vs 16-thread script {speedup:.2f}x faster (target >= 3)", speedup >= 3.0),
         (f"{n_large} pairs vs one-probe script {ratio_large:.2f}x (target <= 1.5)", ratio_large <= 1.5),
         (f"marginal CPU {cpu_per_pair_ms:.3f} ms per pair (target <= 0.3)", cpu_per_pair_ms <= 0.3),
-        (f"140 -> {n_large} pairs wall time +{growth:.0%} (target < 10% beyond the emulator's own cost)",
-         growth < 0.10),
+        (f"140 -> {n_large} pairs wall time +{growth:.0%}, +{growth_beyond:.0%} beyond the emulator's own CPU "
+         "(target < 10%)", growth_beyond < 0.10),
         (f"peak RSS {rss:.0f} MiB (target <= 100)", rss <= 100),
     ]
     for text, ok in checks:
