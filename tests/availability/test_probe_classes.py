@@ -134,8 +134,10 @@ def test_timeouts_and_connection_errors_are_error(monkeypatch: pytest.MonkeyPatc
     slow = audit.result(SONNET, "us-east5")
     assert (slow.availability, slow.verdict.status, slow.attempts) == (Availability.ERROR, "DEADLINE_EXCEEDED", 2)
     assert audit.result(SONNET, "global").availability is Availability.AVAILABLE
-    # Nothing listens any more: a connection error, classified, not a traceback.
-    dead = run_audit(google, "good-project", [SONNET], ["global"], quotas=False, limits=Limits(attempts=1))
+    # Nothing listens any more: a connection error, classified, not a traceback. (A new command: one command
+    # asks each pair once and would reuse the answer it had.)
+    dead = run_audit(google_for(emu, "good-project"), "good-project", [SONNET], ["global"], quotas=False,
+                     limits=Limits(attempts=1))
     assert dead.result(SONNET, "global").verdict.status == "UNAVAILABLE"
     assert "check network access to aiplatform.googleapis.com" in dead.result(SONNET, "global").verdict.fix
 

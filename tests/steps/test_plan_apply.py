@@ -170,3 +170,31 @@ def test_propagation_wait_does_not_need_operations_list(run: Runner,
     result = run("--emulator", "--scenario", str(path), "--project", PROJECT, "apply", "--auto-approve")
     assert result.code == 0, result.out + result.err
     assert result.out.endswith("Apply complete! 1 applied.\n")
+
+
+def test_plan_and_apply_probe_each_pair_once(run: Runner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The availability and logging steps read the same pairs concurrently: one count-tokens probe per pair and
+    command, shared between them (issue 13: one probe per pair per command)."""
+    from vertex_claude_setup.emulator import Emulator, State
+
+    emu = Emulator(State.from_scenario({}))
+    url = emu.start()
+    try:
+        monkeypatch.setenv("VERTEX_CLAUDE_EMULATOR_HOST", url.removeprefix("http://"))
+        monkeypatch.setenv("VERTEX_CLAUDE_EMULATOR_GRPC_HOST", emu.grpc_target)
+        models, regions = ["claude-sonnet-4-5@20250929", "claude-haiku-4-5@20251001"], ["us-east5", "europe-west1"]
+        (tmp_path / "vertex-claude.toml").write_text(
+            f'project = "{PROJECT}"\nregions = {json.dumps(regions)}\nmodels = {json.dumps(models)}\n',
+            encoding="utf-8")
+
+        def probes() -> int:
+            count = sum(r.path.endswith("count-tokens:rawPredict") for r in emu.requests)
+            emu.requests.clear()
+            return count
+
+        assert run("apply", "--auto-approve").code == 0
+        assert probes() == 4  # fresh: the plan cannot probe (API off); once the API is on, each pair once
+        assert run("plan", "--detailed-exitcode").code == 0
+        assert probes() == 4
+    finally:
+        emu.stop()

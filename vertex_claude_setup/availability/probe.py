@@ -12,8 +12,10 @@ this run saw ENABLED is propagation, waited out within the propagation deadline 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +35,11 @@ if TYPE_CHECKING:
 ProbeMode = Literal["count_tokens", "generate"]
 PROBE_MODES: tuple[ProbeMode, ...] = ("count_tokens", "generate")
 PROBE_MESSAGES = [{"role": "user", "content": "ping"}]
+# Answers that cannot change while one command runs (the tool changes none of them): reused within it. Not
+# API_DISABLED (apply enables the API), nor quota, permission, billing or transient answers.
+LASTING_WITHIN_A_COMMAND = frozenset({Availability.AVAILABLE, Availability.NOT_SERVABLE_IN_REGION,
+                                      Availability.NOT_FOUND_OR_NO_ACCESS, Availability.NOT_ENABLED,
+                                      Availability.DATA_SHARING_REQUIRED})
 # Latency hints in the same 10 ms band are ties: their pairs keep the caller's (model-major) interleaving.
 LATENCY_BUCKET_MS = 10.0
 
@@ -186,6 +193,11 @@ class Prober:
         self.limits = limits or Limits()
         self.policy = RetryPolicy.from_env()
         self._transport = RawPredict(google)
+        # Answers shared by every prober of this command, across threads (plan's availability and logging
+        # steps read concurrently and ask alike).
+        self._answers: dict[tuple[str, str, str, str], concurrent.futures.Future[ProbeResult]] = google._cached(
+            "probe-answers", dict)
+        self._lock: threading.Lock = google._cached("probe-answers-lock", threading.Lock)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._total = asyncio.Semaphore(self.limits.total)
 
@@ -196,6 +208,30 @@ class Prober:
         return self._hosts[host]
 
     async def probe(self, model: str, region: str) -> ProbeResult:
+        """Probe one pair, once per command: an answer another step of this command is waiting for, or had
+        and cannot change (``LASTING_WITHIN_A_COMMAND``), is shared instead of asked again."""
+        key = (self.mode, self.project, model, region)
+        with self._lock:
+            shared = self._answers.get(key)
+            if shared is None:
+                mine: concurrent.futures.Future[ProbeResult] = concurrent.futures.Future()
+                self._answers[key] = mine
+        if shared is not None:
+            return await asyncio.wrap_future(shared)
+        try:
+            result = await self._probe(model, region)
+        except BaseException as exc:
+            with self._lock:
+                self._answers.pop(key, None)
+            mine.set_exception(exc)
+            raise
+        if result.availability not in LASTING_WITHIN_A_COMMAND:
+            with self._lock:
+                self._answers.pop(key, None)
+        mine.set_result(result)
+        return result
+
+    async def _probe(self, model: str, region: str) -> ProbeResult:
         """Probe one pair; transient answers are retried by the one policy (api_core's async retry loop:
         jittered backoff, RetryInfo honoured, at most ``limits.attempts``), all within one deadline; a
         SERVICE_DISABLED while the API is propagating is waited out within the propagation deadline."""
