@@ -332,3 +332,18 @@ def test_model_and_region_flags_are_validated(emulator: Start, run: Runner) -> N
     assert bad.err.startswith("Error: --region 'us-centrall1': unknown Vertex AI location; did you mean 'us-central1'?")
     both = run("smoke-test", "--all", "--model", "claude-sonnet-4-6")
     assert both.code == 1 and "--all calls every configured pair" in both.err
+
+
+def test_a_stalled_claude_call_ends_within_the_one_deadline(emulator: Start, run: Runner,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The smoke test's call sits under VERTEX_CLAUDE_RETRY_DEADLINE like every Google call (it waited the
+    SDK's 60 s before): a stalled endpoint is a classified failure, not a hang."""
+    import time
+
+    monkeypatch.setenv("VERTEX_CLAUDE_RETRY_DEADLINE", "1")
+    emulator({**healthy(), "faults": [{"path": "*:rawPredict", "latency_ms": 30_000}]})
+    began = time.monotonic()
+    result = run("smoke-test")
+    assert time.monotonic() - began < 10
+    assert result.code == 3, result.out + result.err
+    assert "FAIL" in result.out and "unexpected" not in result.err

@@ -212,7 +212,7 @@ class GoogleApis:
         return self._cached("serviceusage", build)
 
     def anthropic_client(self, region: str, *, asynchronous: bool = False, max_retries: int = 0,
-                         timeout: float = 60.0, http_client: Any = None) -> Any:
+                         timeout: float | None = None, http_client: Any = None) -> Any:
         """``AnthropicVertex`` (or ``AsyncAnthropicVertex``) for ``region``, pointed at the right host.
 
         ``http_client`` lets many region clients share one connection pool (and one TLS context, which
@@ -225,7 +225,8 @@ class GoogleApis:
         if self.vertex_headers(region):
             extra["default_headers"] = self.vertex_headers(region)
         return cls(project_id=self.config.project, region=region, base_url=self.claude_base_url(region),
-                   access_token=self.access_token(), max_retries=max_retries, timeout=timeout, **extra)
+                   access_token=self.access_token(), max_retries=max_retries,
+                   timeout=timeout if timeout is not None else _one_deadline(), **extra)
 
     def authorized_session(self) -> Any:
         """A google-auth ``AuthorizedSession`` for JSON calls the generated clients cannot make faithfully."""
@@ -236,3 +237,11 @@ class GoogleApis:
             return AuthorizedSession(self.credentials)
 
         return self._cached("session", build)
+
+
+def _one_deadline() -> float:
+    """A Claude call's timeout when none is given: the one deadline every Google call sits under
+    (``VERTEX_CLAUDE_RETRY_DEADLINE``, 60 s by default), so a stalled smoke test never outlasts it."""
+    from vertex_claude_setup.gcp.retry import RetryPolicy
+
+    return RetryPolicy.from_env().deadline
