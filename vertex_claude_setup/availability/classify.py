@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vertex_claude_setup.gcp.errors import denied_permission, error_info
+from vertex_claude_setup.gcp.model_garden import model_garden_url
 from vertex_claude_setup.gcp.permissions import role_for
 
 
@@ -50,12 +51,6 @@ class Verdict:
         return {"class": self.availability.value, "http_status": self.http_status, "status": self.status,
                 "message": self.message, "fix": self.fix, **({"permission": self.permission} if self.permission
                                                               else {})}
-
-
-def model_garden_url(project: str, model: str) -> str:
-    """The console page where a Claude model is enabled (terms accepted) for a project."""
-    base = model.split("@")[0]
-    return f"https://console.cloud.google.com/vertex-ai/publishers/anthropic/model-garden/{base}?project={project}"
 
 
 def parse_error_body(body: Any) -> dict[str, Any]:

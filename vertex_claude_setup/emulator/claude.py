@@ -43,15 +43,21 @@ def availability_of(state: State, project: dict[str, Any], location: str, model:
         for candidate in (f"{model}|{location}", key, f"{model}|*", f"*|{location}"):
             if candidate in table:
                 return str(table[candidate])
+    from .model_garden import enablement, extra_model
+
     default = (state.data.get("availability") or {}).get("default", "hints")
     info = catalog.models().get(model)
-    if info is None or info.status() == "retired":
+    extra = extra_model(state, model) if info is None else None
+    if (info is None and extra is None) or (info is not None and info.status() == "retired"):
         return "NOT_FOUND"
+    if enablement(project, model) != "ENABLED":  # Model Garden enablement is per project, every location
+        return "NOT_ENABLED"
     if default == "hints":
-        if location not in info.region_hints:
+        hints = info.region_hints if info is not None else tuple((extra or {}).get("regions") or (location,))
+        if location not in hints:
             return "NOT_SERVABLE_IN_REGION"
         # Fable ("covered" models) needs data sharing with Anthropic enabled per model location.
-        return "DATA_SHARING_REQUIRED" if info.family == "fable" else "AVAILABLE"
+        return "DATA_SHARING_REQUIRED" if info is not None and info.family == "fable" else "AVAILABLE"
     return str(default)
 
 

@@ -187,6 +187,21 @@ class GoogleApis:
 
         return self._cached("serviceusage", build)
 
+    def model_garden_client(self) -> Any:
+        """``aiplatform_v1beta1.ModelGardenServiceClient`` over REST on the global Vertex AI host.
+
+        Imported here, on first use only: the package loads every v1beta1 service (about a second), which
+        a command that does not read Model Garden must never pay for.
+        """
+
+        def build() -> Any:
+            from google.cloud.aiplatform_v1beta1.services.model_garden_service import ModelGardenServiceClient
+
+            return ModelGardenServiceClient(credentials=self.credentials, transport="rest",
+                                            client_options={"api_endpoint": self.vertex_endpoint("global")})
+
+        return self._cached("model_garden", build)
+
     def anthropic_client(self, region: str, *, asynchronous: bool = False, max_retries: int = 0,
                          timeout: float = 60.0, http_client: Any = None) -> Any:
         """``AnthropicVertex`` (or ``AsyncAnthropicVertex``) for ``region``, pointed at the right host.
