@@ -73,6 +73,13 @@ class SmokeTestConfig:
 
 
 @dataclass(frozen=True)
+class ModelGardenConfig:
+    """``[model_garden]``: whether ``apply`` may enable configured models (accepting the publisher's terms)."""
+
+    enable: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole resolved configuration; ``source`` is the file it came from, if any."""
 
@@ -81,6 +88,7 @@ class Config:
     models: tuple[str, ...]
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     smoke_test: SmokeTestConfig = field(default_factory=SmokeTestConfig)
+    model_garden: ModelGardenConfig = field(default_factory=ModelGardenConfig)
     endpoints: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ENDPOINTS))
     impersonate_service_account: str = ""
     quota_project: str = ""
@@ -96,9 +104,14 @@ class Config:
 
     @property
     def state_dir(self) -> Path:
-        """Where local state lives (emulator state, audit cache): beside the config file."""
-        base = Path(self.source).resolve().parent if self.source else Path.cwd()
-        return base / ".vertex-claude"
+        """Where local state lives (emulator state, audit cache, Model Garden's list): beside the config file."""
+        return state_dir_for(self.source)
+
+
+def state_dir_for(source: str) -> Path:
+    """``.vertex-claude`` beside the config file ``source`` (the working directory without one)."""
+    base = Path(source).resolve().parent if source else Path.cwd()
+    return base / ".vertex-claude"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,9 +139,11 @@ _SCHEMA: dict[str, tuple[_Kind, Any]] = {
         "prompt": ("str", "Hey Claude!"),
         "max_tokens": ("int", 100),
     }.items()},
+    # Off by default: enabling a model in Model Garden accepts its publisher's terms; only the user may decide that.
+    "model_garden.enable": ("bool", False),
     **{f"endpoints.{k}": ("str", v) for k, v in DEFAULT_ENDPOINTS.items()},
 }
-_SECTIONS = {"logging", "smoke_test", "endpoints"}
+_SECTIONS = {"logging", "smoke_test", "model_garden", "endpoints"}
 _TYPE_NAMES = {"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false",
                "list": "a list of strings"}
 
@@ -217,20 +232,30 @@ def read_file(path: Path) -> dict[str, Any]:
     return _flatten(str(path), data)
 
 
+def config_file(path: Path | None = None, environ: Mapping[str, str] | None = None) -> tuple[Path, bool]:
+    """(the config file to read, whether it was named): ``path``, ``$VERTEX_CLAUDE_CONFIG`` or the default."""
+    environ = os.environ if environ is None else environ
+    if path is None and environ.get("VERTEX_CLAUDE_CONFIG"):
+        path = Path(environ["VERTEX_CLAUDE_CONFIG"])
+    return (path, True) if path is not None else (Path(DEFAULT_FILE), False)
+
+
 def load(
     path: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    live_scope: str = "google",
+    check_models: bool = True,
 ) -> Config:
     """Resolve the config: flags (``overrides``) > environment > file > defaults.
 
     ``path`` None means ``./vertex-claude.toml`` if present (or ``$VERTEX_CLAUDE_CONFIG``), else defaults only.
+    Model ids are checked against the catalog and, when it was read, Model Garden's list for ``live_scope``
+    (``google`` or ``emulator``); ``check_models=False`` leaves that for a second load once the list is fresh.
     """
     environ = os.environ if environ is None else environ
-    if path is None and environ.get("VERTEX_CLAUDE_CONFIG"):
-        path = Path(environ["VERTEX_CLAUDE_CONFIG"])
-    explicit = path is not None
-    path = path or Path(DEFAULT_FILE)
+    path, explicit = config_file(path, environ)
     values: dict[str, Any] = {key: default for key, (_k, default) in _SCHEMA.items()}
     where: dict[str, str] = dict.fromkeys(_SCHEMA, "default")
     source = ""
@@ -251,10 +276,19 @@ def load(
         if value is not None and value != ():
             values[key] = list(value) if isinstance(value, tuple) else value
             where[key] = f"flag --{key.split('.')[-1].replace('_', '-')}"
-    return _build(values, where, source)
+    return _build(values, where, source, _live_ids(source, live_scope) if check_models else None, check_models)
 
 
-def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config:
+def _live_ids(source: str, scope: str) -> set[str] | None:
+    """Model Garden's list from the cache beside the config, when it was read (any age)."""
+    from vertex_claude_setup.catalog import live
+
+    found = live.load(state_dir_for(source), scope)
+    return found.ids() if found is not None else None
+
+
+def _build(values: dict[str, Any], where: dict[str, str], source: str, live: set[str] | None = None,
+           check_models: bool = True) -> Config:
     def fail(key: str, problem: str, fix: str = "") -> ConfigError:
         return ConfigError(f"{where[key]}: {problem}", fix)
 
@@ -276,10 +310,10 @@ def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config
     models = tuple(dict.fromkeys(values["models"] if values["models"] is not None else catalog.recommended_models()))
     if not models:
         raise fail("models", "no models configured", "list at least one, or remove the key for the defaults")
-    for model in models:
-        problem = catalog.check_model_id(model) or catalog.retired_error(model)
+    for model in models if check_models else ():
+        problem = catalog.check_model_id(model, live) or catalog.retired_error(model)
         if problem:
-            raise fail("models", f"model '{model}': {problem}")
+            raise fail("models", f"model '{model}': {problem}", catalog.live_hint(model, problem, live))
     log = LoggingConfig(**{k.split(".")[1]: values[k] for k in _SCHEMA if k.startswith("logging.")})
     if log.retention_days != 0 and log.retention_days < MIN_RETENTION_DAYS:
         raise fail("logging.retention_days", f"retention_days = {log.retention_days} is below the minimum 30",
@@ -300,9 +334,10 @@ def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config
     smoke_values["model"] = smoke_values["model"] or models[0]
     smoke_values["region"] = smoke_values["region"] or regions[0]
     smoke = SmokeTestConfig(**smoke_values)
-    problem = catalog.check_model_id(smoke.model) or catalog.retired_error(smoke.model)
+    problem = (catalog.check_model_id(smoke.model, live) or catalog.retired_error(smoke.model)) if check_models else ""
     if problem:
-        raise fail("smoke_test.model", f"model '{smoke.model}': {problem}")
+        raise fail("smoke_test.model", f"model '{smoke.model}': {problem}",
+                   catalog.live_hint(smoke.model, problem, live))
     problem = catalog.check_region(smoke.region)
     if problem:
         raise fail("smoke_test.region", f"region '{smoke.region}': {problem}")
@@ -318,9 +353,10 @@ def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config
     quota_project = values["quota_project"]
     if quota_project and not PROJECT_ID_RE.match(quota_project):
         raise fail("quota_project", f"'{quota_project}' is not a valid project ID", "use a project ID")
+    model_garden = ModelGardenConfig(enable=values["model_garden.enable"])
     return Config(project=project, regions=regions, models=models, logging=log, smoke_test=smoke,
-                  endpoints=endpoints, impersonate_service_account=sa, quota_project=quota_project,
-                  source=source)
+                  model_garden=model_garden, endpoints=endpoints, impersonate_service_account=sa,
+                  quota_project=quota_project, source=source)
 
 
 def _check_endpoint(name: str, url: str, fail: Callable[[str, str, str], ConfigError]) -> None:

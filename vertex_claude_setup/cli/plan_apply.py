@@ -64,7 +64,7 @@ def plan(ctx: click.Context, out: Path | None, detailed_exitcode: bool, as_json:
     from .render import plan as render
     from .runtime import open_runtime
 
-    with open_runtime(options(ctx)) as rt:
+    with open_runtime(options(ctx), live="stale") as rt:
         the_plan = workflow.make_plan(rt.context())
     if out is not None:
         planfile.save(the_plan, out)
@@ -104,7 +104,7 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
     from .render import plan as render
     from .runtime import open_runtime
 
-    with open_runtime(options(ctx)) as rt:
+    with open_runtime(options(ctx), live="stale") as rt:
         the_plan = workflow.make_plan(rt.context())
         if plan_file is not None:
             saved = planfile.load(plan_file)

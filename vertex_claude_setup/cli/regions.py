@@ -26,11 +26,11 @@ def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
-def _check_models(models: list[str], what: str) -> None:
+def _check_models(models: list[str], what: str, live: set[str] | None) -> None:
     from vertex_claude_setup import catalog
 
     for model in models:
-        catalog.require_model(model, what)
+        catalog.require_model(model, what, live)
         warning = catalog.model_warning(model)
         if warning:
             click.echo(f"Warning: {warning}", err=True)
@@ -143,18 +143,18 @@ def regions_audit(ctx: click.Context, models_opt: str | None, regions_opt: str |
     from vertex_claude_setup.availability.audit import run_audit
 
     from .render import audit as report
-    from .runtime import open_runtime
+    from .runtime import live_ids, open_runtime
 
     if all_regions and regions_opt:
         raise click.UsageError("pass either --regions or --all-regions, not both")
     limits = _limits(concurrency, per_host, timeout)
     models, regions = _split(models_opt), _split(regions_opt)
-    _check_models(models, "--models")
+    _check_models(models, "--models", live_ids(options(ctx)))
     _check_regions(regions, "--regions")
-    with open_runtime(options(ctx)) as rt:
+    with open_runtime(options(ctx), live="refresh" if refresh else "stale") as rt:
         models = models or list(rt.config.models)
         if not models_opt:
-            _check_models(models, "models")
+            _check_models(models, "models", rt.live_ids)
         regions = catalog.claude_regions() if all_regions else (regions or list(rt.config.regions))
         with _progress(len(models) * len(regions)) as on_result:
             result = run_audit(rt.google, rt.config.project, models, regions, mode=_PROBES[probe_name],  # type: ignore[arg-type]
@@ -197,11 +197,11 @@ def regions_best(ctx: click.Context, model: str, regions_opt: str | None, sample
     from vertex_claude_setup.availability.classify import Availability
     from vertex_claude_setup.availability.ranking import rank_regions
 
-    from .runtime import open_runtime
+    from .runtime import live_ids, open_runtime
 
     if not 1 <= samples <= 20:
         raise click.UsageError("--samples must be between 1 and 20")
-    _check_models([model], "model")
+    _check_models([model], "model", live_ids(options(ctx)))
     regions = _split(regions_opt)
     _check_regions(regions, "--regions")
     regions = regions or catalog.claude_regions()

@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from vertex_claude_setup.errors import GoogleApiError, SetupError
 from vertex_claude_setup.gcp import propagation, retry
@@ -19,6 +20,9 @@ from vertex_claude_setup.gcp import propagation, retry
 from .errors import Where, from_api_core
 from .session import GoogleApis
 from .vertex import HttpError, request_json
+
+if TYPE_CHECKING:
+    from vertex_claude_setup.catalog.live import LiveCatalog
 
 T = TypeVar("T")
 API = "aiplatform.googleapis.com"
@@ -183,3 +187,27 @@ def enable_model(google: GoogleApis, project: str, model_id: str) -> Enablement:
     body = body if isinstance(body, dict) else {}
     return Enablement(str(body.get("enablementState") or "ENABLEMENT_STATE_UNSPECIFIED"),
                       str(body.get("publisherEndpoint") or ""))
+
+
+def live_scope(google: GoogleApis) -> str:
+    """Which target's Model Garden answered: the emulator's list never stands for Google's."""
+    from vertex_claude_setup.catalog import live
+
+    return live.EMULATOR if google.emulator is not None else live.GOOGLE
+
+
+def live_catalog(google: GoogleApis, state_dir: Path, *, create: bool = False,
+                 refresh: bool = False) -> LiveCatalog | None:
+    """Model Garden's list from the cache (24 h), read again when it has expired or ``refresh``; when absent,
+    read only with ``create`` (``models --live``). None when there is no list and none was read."""
+    from vertex_claude_setup.catalog import live
+
+    scope = live_scope(google)
+    cached = live.load(state_dir, scope)
+    if cached is None and not create:
+        return None
+    if cached is not None and cached.fresh() and not refresh:
+        return cached
+    listed = list_models(google, google.config.project)
+    return live.save(state_dir, scope, [live.LiveModel(m.vertex_id, m.model, m.version_id, m.launch_stage,
+                                                      m.version_state) for m in listed])
