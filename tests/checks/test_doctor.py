@@ -163,3 +163,22 @@ def test_emulated_tokeninfo_answers_like_google(emulator: Start) -> None:
     assert int(info["expires_in"]) > 0 and info["exp"].isdigit()
     missing = requests.get(f"{base}/tokeninfo", timeout=5)
     assert (missing.status_code, missing.json()["error"]) == (400, "invalid_token")
+
+
+def test_enabling_models_needs_the_entitlement_manager_role(emulator: Start, run: Runner, tmp_path: Path) -> None:
+    held = ["resourcemanager.projects.get", "serviceusage.services.get", "serviceusage.services.enable",
+            "aiplatform.endpoints.predict", "cloudquotas.quotas.get"]
+    emulator(_scenario(permissions=held))
+    off = write_config(tmp_path / "off.toml", extra="[logging]\nenabled = false\n")
+    assert run("doctor", config=off).code == 0  # enable = false: apply never enables, nothing more is needed
+    on = write_config(tmp_path / "on.toml", extra="[logging]\nenabled = false\n[model_garden]\nenable = true\n")
+    result = run("doctor", config=on)
+    assert result.code == 3
+    lines = result.out.splitlines()
+    assert "permissions  FAIL    3 of 8 permissions missing" in lines
+    assert ("                     fix: grant roles/consumerprocurement.entitlementManager to alice@example.com on "
+            "project demo-project") in lines
+    rows = {line.split()[0]: line.split() for line in lines if line.startswith("consumerprocurement.")}
+    assert set(rows) == {"consumerprocurement.entitlements.get", "consumerprocurement.consents.check",
+                         "consumerprocurement.consents.grant"}
+    assert all(row[1:] == ["apply", "FAIL", "roles/consumerprocurement.entitlementManager"] for row in rows.values())

@@ -83,6 +83,10 @@ def command_permissions(config: Config) -> dict[str, tuple[str, ...]]:
     if logging.enabled and logging.audit_logs:
         plan += ["resourcemanager.projects.getIamPolicy"]
         apply += ["resourcemanager.projects.getIamPolicy", "resourcemanager.projects.setIamPolicy"]
+    if config.model_garden.enable:  # apply enables the configured models in Model Garden
+        from vertex_claude_setup.gcp.model_garden import ENABLE_PERMISSIONS
+
+        apply += ENABLE_PERMISSIONS
     smoke = ["aiplatform.endpoints.predict"]
     out = {
         "doctor": ("resourcemanager.projects.get", "serviceusage.services.get"),

@@ -13,13 +13,14 @@ if TYPE_CHECKING:
 
 
 def all_steps(config: Config) -> list[Step]:
-    """Every step the config asks for (later steps: availability, logging, smoke test)."""
+    """Every step the config asks for: project, API, Model Garden enablement, availability, logging, smoke test."""
     from .api import ApiStep
     from .availability import AvailabilityStep
+    from .model_garden import ModelGardenStep
     from .project import ProjectStep
     from .smoke import SmokeStep
 
-    steps: list[Step] = [ProjectStep(), ApiStep(), AvailabilityStep(), *logging_steps(config)]
+    steps: list[Step] = [ProjectStep(), ApiStep(), ModelGardenStep(), AvailabilityStep(), *logging_steps(config)]
     if config.smoke_test.enabled:
         steps.append(SmokeStep())
     return steps

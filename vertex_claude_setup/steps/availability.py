@@ -18,7 +18,8 @@ class AvailabilityStep(Step):
     """Probe the configured models × regions; report, never change."""
 
     name = "availability"
-    depends_on = ("api",)
+    # After Model Garden: a model apply enables there is probed once it is enabled ("known after apply").
+    depends_on = ("api", "model_garden")
 
     def read(self, ctx: Context) -> Any:
         if ctx.pending_upstream:
@@ -39,6 +40,10 @@ class AvailabilityStep(Step):
         findings = [Finding(self.name, "warning", warning,
                             "update models in vertex-claude.toml (`vertex-claude-setup models` lists them)")
                     for warning in (catalog.model_warning(m) for m in ctx.config.models) if warning]
+        if observed.get("deferred") and "api" not in observed.get("waiting_for", ["api"]):
+            return [*findings, Finding(self.name, "info",
+                                       "model availability: known after apply (Model Garden enables the "
+                                       "configured models first); apply checks it once they are enabled")]
         if observed.get("deferred"):
             return [*findings, Finding(self.name, "info",
                                        "model availability: known after apply (the Vertex AI API is being "
