@@ -43,6 +43,7 @@ DEFAULT_ENDPOINTS: dict[str, str] = {
     "cloudquotas": "https://cloudquotas.googleapis.com",
     "oauth2": "https://oauth2.googleapis.com",
     "cloudbilling": "https://cloudbilling.googleapis.com",
+    "orgpolicy": "https://orgpolicy.googleapis.com",
     # Base URL for Claude calls (AnthropicVertex base_url); empty = the SDK's per-region host.
     "claude": "",
 }

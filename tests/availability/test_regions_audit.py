@@ -77,7 +77,7 @@ Quota: requests per minute per base model (Cloud Quotas API)
 
 
 JSON_KEYS = {"schema_version", "tool", "project", "generated_at", "probe", "models", "regions", "legend", "results",
-             "quotas", "summary", "exit_code"}
+             "quotas", "org_policy", "summary", "exit_code"}
 RESULT_KEYS = {"model", "region", "class", "symbol", "http_status", "status", "message", "fix", "latency_ms",
                "attempts", "probed_at", "cached", "explanation", "quota_requests_per_minute"}
 

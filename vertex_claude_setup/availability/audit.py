@@ -22,6 +22,7 @@ from .classify import Availability
 from .probe import Limits, ProbeMode, Prober, ProbeResult, quiet_gc, slowest_first
 
 if TYPE_CHECKING:
+    from vertex_claude_setup.gcp.org_policy import ModelPolicy
     from vertex_claude_setup.gcp.session import GoogleApis
 
     from .cache import AuditCache
@@ -42,6 +43,8 @@ class Audit:
     quotas: QuotaReport
     generated_at: float = field(default_factory=time.time)
     elapsed_s: float = 0.0
+    # The effective constraints/vertexai.allowedModels, read (when permitted) only if a pair was blocked by it.
+    org_policy: ModelPolicy | None = None
 
     def result(self, model: str, region: str) -> ProbeResult:
         return self.results[(model, region)]
@@ -90,6 +93,8 @@ class Audit:
             elif state == "spent":
                 text = (f"quota of {self.quota_rpm(result.model, result.region)} requests/min for {base} in "
                         f"{result.region} is used up")
+        if cls is Availability.ORG_POLICY_BLOCKED and self.org_policy is not None:
+            text += f"; {self.org_policy.why(result.model)}"
         return text
 
     def summary(self) -> dict[str, Any]:
@@ -115,6 +120,7 @@ class Audit:
             "legend": {cls.value: {"symbol": SYMBOLS[cls], "meaning": DESCRIPTIONS[cls]} for cls in Availability},
             "results": [self._result_json(r) for r in self.ordered()],
             "quotas": self.quotas.to_json(),
+            "org_policy": self.org_policy.to_json() if self.org_policy is not None else None,
             "summary": self.summary(),
             "exit_code": self.exit_code,
         }
@@ -134,6 +140,7 @@ SYMBOLS: dict[Availability, str] = {
     Availability.AVAILABLE: "✓",
     Availability.NOT_SERVABLE_IN_REGION: "·",
     Availability.NOT_ENABLED: "○",
+    Availability.ORG_POLICY_BLOCKED: "⊗",
     Availability.NOT_FOUND_OR_NO_ACCESS: "?",
     Availability.DATA_SHARING_REQUIRED: "⇄",
     Availability.PERMISSION_DENIED: "✗",
@@ -147,6 +154,7 @@ DESCRIPTIONS: dict[Availability, str] = {
     Availability.AVAILABLE: "available: the project can call this model here",
     Availability.NOT_SERVABLE_IN_REGION: "not served in this location (400 FAILED_PRECONDITION)",
     Availability.NOT_ENABLED: "not enabled for the project in Model Garden (400 FAILED_PRECONDITION)",
+    Availability.ORG_POLICY_BLOCKED: "an organization policy (constraints/vertexai.allowedModels) blocks this model",
     Availability.NOT_FOUND_OR_NO_ACCESS: "model not found here, or the project has no access (404)",
     Availability.DATA_SHARING_REQUIRED: "needs data sharing with Anthropic enabled (403)",
     Availability.PERMISSION_DENIED: "your principal lacks an IAM permission (403)",
@@ -229,5 +237,10 @@ def run_audit(
     if cache is not None:
         cache.put(mode, fresh, report if cached_quotas is None else None)
     results = {**known, **{(r.model, r.region): r for r in fresh}}
+    policy = None
+    if any(r.availability is Availability.ORG_POLICY_BLOCKED for r in results.values()):
+        from vertex_claude_setup.gcp.org_policy import effective_policy
+
+        policy = effective_policy(google, project)  # which value blocks them, when the caller may read it
     return Audit(project, mode, list(models), list(regions), results, report,
-                 elapsed_s=time.monotonic() - started)
+                 elapsed_s=time.monotonic() - started, org_policy=policy)

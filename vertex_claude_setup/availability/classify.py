@@ -15,6 +15,9 @@ from vertex_claude_setup.gcp.errors import denied_permission, error_info
 from vertex_claude_setup.gcp.model_garden import model_garden_url
 from vertex_claude_setup.gcp.permissions import role_for
 
+# Model Garden's organization policy constraint: which publisher models (and actions) a project may use.
+ORG_POLICY_CONSTRAINT = "constraints/vertexai.allowedModels"
+
 
 class Availability(str, enum.Enum):
     """What a (project, model, location) answered, from most to least usable."""
@@ -22,6 +25,7 @@ class Availability(str, enum.Enum):
     AVAILABLE = "AVAILABLE"
     NOT_SERVABLE_IN_REGION = "NOT_SERVABLE_IN_REGION"
     NOT_ENABLED = "NOT_ENABLED"
+    ORG_POLICY_BLOCKED = "ORG_POLICY_BLOCKED"
     NOT_FOUND_OR_NO_ACCESS = "NOT_FOUND_OR_NO_ACCESS"
     DATA_SHARING_REQUIRED = "DATA_SHARING_REQUIRED"
     PERMISSION_DENIED = "PERMISSION_DENIED"
@@ -88,6 +92,13 @@ def classify(http_status: int, body: Any, *, project: str, model: str, region: s
     if reason == "BILLING_DISABLED" or "requires billing" in lowered:
         return Verdict(Availability.BILLING_DISABLED, http_status, status, message,
                        f"link a billing account: https://console.cloud.google.com/billing/linkedaccount?project={project}")
+    if ORG_POLICY_CONSTRAINT.lower() in lowered or _names_constraint(error.get("details")):
+        base = model.split("@")[0]
+        return Verdict(Availability.ORG_POLICY_BLOCKED, http_status, status, message,
+                       f"an organization policy ({ORG_POLICY_CONSTRAINT}) blocks {model} for project {project}: ask "
+                       f"an organization policy administrator to allow publishers/anthropic/models/{base}:predict "
+                       f"(`gcloud org-policies describe vertexai.allowedModels --project={project} --effective`), "
+                       "or configure a model it allows")
     if "not servable in region" in lowered:
         hints = _served_regions(model)
         also = f"; the catalog hints it is served in {', '.join(hints)}" if hints else ""
@@ -117,6 +128,11 @@ def classify(http_status: int, body: Any, *, project: str, model: str, region: s
                        f"https://console.cloud.google.com/iam-admin/quotas?project={project}")
     return Verdict(Availability.ERROR, http_status, status or "ERROR", message or f"HTTP {http_status}",
                    "retry later; if it persists, check https://status.cloud.google.com")
+
+
+def _names_constraint(details: Any) -> bool:
+    """A detail (PreconditionFailure violation, ErrorInfo metadata) that names the Model Garden constraint."""
+    return ORG_POLICY_CONSTRAINT in json.dumps(details or [], default=str)
 
 
 def _served_regions(model: str) -> list[str]:

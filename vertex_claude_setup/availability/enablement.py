@@ -49,7 +49,7 @@ def _state(result: ProbeResult) -> State | None:
         return "NOT_ENABLED"
     if cls in _PAST_ENABLEMENT:
         return "ENABLED"
-    if cls.value == "ORG_POLICY_BLOCKED":
+    if cls is Availability.ORG_POLICY_BLOCKED:
         return "ORG_POLICY_BLOCKED"
     return None
 

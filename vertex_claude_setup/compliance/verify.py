@@ -14,7 +14,7 @@ from vertex_claude_setup.errors import SetupError
 from vertex_claude_setup.steps import retention
 
 Status = Literal["PASS", "FAIL", "WARN"]
-NOT_USABLE = {"NOT_SERVABLE_IN_REGION", "NOT_FOUND_OR_NO_ACCESS", "NOT_ENABLED"}
+NOT_USABLE = {"NOT_SERVABLE_IN_REGION", "NOT_FOUND_OR_NO_ACCESS", "NOT_ENABLED", "ORG_POLICY_BLOCKED"}
 
 
 @dataclass(frozen=True)

@@ -205,6 +205,10 @@ def _prepare(req: Request, *, count_tokens: bool) -> tuple[dict[str, Any], str, 
         invalid = _anthropic_error("invalid_request_error", "model: field required")
     if invalid is not None:
         return project, location, model, invalid
+    from .orgpolicy import blocked_error, blocks
+
+    if blocks(req.state, project, model):  # the organization policy comes before the model's own answer
+        raise blocked_error(project, model)
     cls = availability_of(req.state, project, location, model)
     _raise_for_class(cls, project, location, model, path)
     _consume_quota(req.state, project, location, model, consume=not count_tokens)

@@ -162,7 +162,7 @@ class State:
 # What a scenario may say. Emulator modules read their own sections (availability, quotas, principal…).
 SCENARIO_KEYS = {"defaults", "faults", "seed", "projects", "extra", "availability", "quotas", "principal",
                  "region_latency_ms", "propagation", "concurrent_writes", "triggers", "operation_faults",
-                 "model_garden"}
+                 "model_garden", "org_policies"}
 PROJECT_KEYS = {"number", "state", "display_name", "parent", "billing_enabled", "enabled_services", "permissions",
                 "exists", "iam_policy", "availability", "quotas", "publisherModelConfigs", "bigquery", "log_buckets",
                 "iam_races", "iam_race_audit_config", "billingAccountName", "log_storage_location", "propagation",
@@ -215,6 +215,11 @@ def _check_model_garden(raw: dict[str, Any], where: str) -> None:
 
     section = raw.get("model_garden") or {}
     _known(where, "model_garden.", section, MODEL_GARDEN_KEYS)
+    for resource, constraints in (raw.get("org_policies") or {}).items():
+        if not resource.startswith(("organizations/", "folders/", "projects/")) or not isinstance(constraints, dict):
+            raise SetupError(f"{where}: org_policies.{resource} must be a table of constraint -> policy spec, keyed "
+                             "by organizations/N, folders/N or projects/ID",
+                             '[org_policies."folders/42"] with "vertexai.allowedModels" = {rules = [...]}')
     for i, extra in enumerate(section.get("extra_models") or []):
         if not isinstance(extra, dict) or not extra.get("id"):
             raise SetupError(f"{where}: model_garden.extra_models[{i}] needs an id",

@@ -202,6 +202,17 @@ class GoogleApis:
 
         return self._cached("model_garden", build)
 
+    def org_policy_client(self) -> Any:
+        """``orgpolicy_v2.OrgPolicyClient`` over REST (google-cloud-org-policy)."""
+
+        def build() -> Any:
+            from google.cloud.orgpolicy_v2.services.org_policy import OrgPolicyClient
+
+            return OrgPolicyClient(credentials=self.credentials, transport="rest",
+                                   client_options=self.client_options("orgpolicy"))
+
+        return self._cached("orgpolicy", build)
+
     def anthropic_client(self, region: str, *, asynchronous: bool = False, max_retries: int = 0,
                          timeout: float = 60.0, http_client: Any = None) -> Any:
         """``AnthropicVertex`` (or ``AsyncAnthropicVertex``) for ``region``, pointed at the right host.

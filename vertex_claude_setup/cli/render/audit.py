@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 FORMATS = ("table", "json", "csv", "markdown", "html")
 STYLES: dict[Availability, str] = {
     Availability.AVAILABLE: "bold green", Availability.NOT_SERVABLE_IN_REGION: "dim",
-    Availability.NOT_ENABLED: "yellow", Availability.NOT_FOUND_OR_NO_ACCESS: "magenta",
+    Availability.NOT_ENABLED: "yellow", Availability.ORG_POLICY_BLOCKED: "red",
+    Availability.NOT_FOUND_OR_NO_ACCESS: "magenta",
     Availability.DATA_SHARING_REQUIRED: "yellow", Availability.PERMISSION_DENIED: "red",
     Availability.API_DISABLED: "red", Availability.BILLING_DISABLED: "red", Availability.QUOTA_EXHAUSTED: "yellow",
     Availability.ERROR: "bold red",

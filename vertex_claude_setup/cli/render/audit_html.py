@@ -29,7 +29,7 @@ td.cell{text-align:center;font-size:1.05rem;min-width:2.2rem} td.num{text-align:
 .c-AVAILABLE{background:#dafbe1;color:#116329} .c-NOT_SERVABLE_IN_REGION{background:#f6f8fa;color:#818b98}
 .c-NOT_ENABLED,.c-DATA_SHARING_REQUIRED,.c-QUOTA_EXHAUSTED{background:#fff8c5;color:#7d4e00}
 .c-NOT_FOUND_OR_NO_ACCESS{background:#fbefff;color:#8250df}
-.c-PERMISSION_DENIED,.c-API_DISABLED,.c-BILLING_DISABLED,.c-ERROR{background:#ffebe9;color:#a40e26}
+.c-PERMISSION_DENIED,.c-ORG_POLICY_BLOCKED,.c-API_DISABLED,.c-BILLING_DISABLED,.c-ERROR{background:#ffebe9;color:#a40e26}
 .legend{display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;padding:0;list-style:none}
 .legend span.sym{display:inline-block;width:1.6rem;text-align:center;border-radius:4px;margin-right:.3rem}
 ul.problems li{margin:.45rem 0} .fix{color:#1a7f37} .said{color:#59636e}
