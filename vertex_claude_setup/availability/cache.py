@@ -23,7 +23,8 @@ from typing import Any
 from vertex_claude_setup.gcp.quotas import QuotaReport
 
 from .classify import Availability
-from .probe import ProbeMode, ProbeResult
+from .fallback import AuditProbe
+from .probe import ProbeResult
 
 CACHE_FILE = "audit-cache.json"
 SCHEMA_VERSION = 1
@@ -64,7 +65,7 @@ class AuditCache:
     def _fresh(self, stamp: float, now: float) -> bool:
         return now - stamp < self.ttl_s
 
-    def get(self, mode: ProbeMode, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], ProbeResult]:
+    def get(self, mode: AuditProbe, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], ProbeResult]:
         """Cached, still-fresh results for ``pairs`` (marked ``cached``)."""
         scope = self._load()["scopes"].get(self.scope, {})
         entries = scope.get("probes", {}).get(mode, {})
@@ -105,7 +106,7 @@ class AuditCache:
                 continue
         return hints
 
-    def put(self, mode: ProbeMode, results: list[ProbeResult], quotas: QuotaReport | None = None) -> None:
+    def put(self, mode: AuditProbe, results: list[ProbeResult], quotas: QuotaReport | None = None) -> None:
         """Store fresh ``CACHEABLE`` results, each location's round trip (any answer measures it) and a
         readable quota report; drop expired and fixable entries."""
         with self._lock:

@@ -17,7 +17,8 @@ from vertex_claude_setup import catalog
 from vertex_claude_setup.errors import SetupError
 
 from .classify import Availability
-from .probe import ProbeResult, probe_pairs
+from .fallback import probe_pairs_auto
+from .probe import ProbeResult
 
 if TYPE_CHECKING:
     from vertex_claude_setup.gcp.session import GoogleApis
@@ -69,7 +70,7 @@ def read(google: GoogleApis, project: str, models: Sequence[str], regions: Seque
         pairs = [(m, order[m][round_]) for m in models if m not in found and round_ < len(order[m])]
         if not pairs:
             break
-        for result in probe_pairs(google, project, pairs):
+        for result in probe_pairs_auto(google, project, pairs):
             last[result.model] = result
             state = _state(result)
             if state is not None:

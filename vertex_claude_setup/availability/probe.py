@@ -59,6 +59,8 @@ class ProbeResult:
     attempts: int
     probed_at: float
     cached: bool = False
+    # Answered by a 1-token generate request after count-tokens was not served there (``--probe auto``).
+    by_generate: bool = False
 
     @property
     def availability(self) -> Availability:
@@ -67,14 +69,15 @@ class ProbeResult:
     def to_json(self) -> dict[str, Any]:
         return {"model": self.model, "region": self.region, **self.verdict.to_json(),
                 "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
-                "attempts": self.attempts, "probed_at": self.probed_at, "cached": self.cached}
+                "attempts": self.attempts, "probed_at": self.probed_at, "cached": self.cached,
+                **({"by_generate": True} if self.by_generate else {})}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> ProbeResult:
         verdict = Verdict(Availability(raw["class"]), int(raw["http_status"]), str(raw["status"]),
                           str(raw["message"]), str(raw["fix"]), str(raw.get("permission", "")))
         return cls(raw["model"], raw["region"], verdict, raw.get("latency_ms"), int(raw.get("attempts", 1)),
-                   float(raw["probed_at"]), bool(raw.get("cached", False)))
+                   float(raw["probed_at"]), bool(raw.get("cached", False)), bool(raw.get("by_generate", False)))
 
     def as_cached(self) -> ProbeResult:
         return replace(self, cached=True)

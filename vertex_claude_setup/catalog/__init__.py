@@ -138,6 +138,12 @@ def regions() -> dict[str, RegionInfo]:
     }
 
 
+@cache
+def count_tokens_locations() -> frozenset[str]:
+    """Locations Google documents ``count-tokens:rawPredict`` for (elsewhere it may not be served)."""
+    return frozenset(_read("regions.json").get("count_tokens", {}).get("locations", ()))
+
+
 def recommended_models() -> list[str]:
     """The default model set: the current recommended model of each family."""
     return [m.id for m in models().values() if m.recommended]

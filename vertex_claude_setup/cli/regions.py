@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 _PROBES = {"count-tokens": "count_tokens", "generate": "generate"}
+# auto: count-tokens, and a 1-token generate request for the pairs where count-tokens is not served.
+_AUDIT_PROBES = {"auto": "auto", **_PROBES}
 
 
 def _split(value: str | None) -> list[str]:
@@ -114,8 +116,9 @@ def regions_list(as_json: bool) -> None:
 @click.option("--regions", "regions_opt", default=None, metavar="LOCATIONS",
               help="Comma-separated locations (default: the configured regions).")
 @click.option("--all-regions", is_flag=True, help="Every location where Claude may be served (catalog hints).")
-@click.option("--probe", "probe_name", type=click.Choice(list(_PROBES)), default="count-tokens", show_default=True,
-              help="count-tokens is free; generate sends a real 1-token request.")
+@click.option("--probe", "probe_name", type=click.Choice(list(_AUDIT_PROBES)), default="auto", show_default=True,
+              help="count-tokens is free; generate sends a real 1-token request; auto uses count-tokens and "
+                   "generate only where count-tokens is not served (the report marks those pairs).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "html"]), default="table",
               show_default=True, help="Output format.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
@@ -157,7 +160,7 @@ def regions_audit(ctx: click.Context, models_opt: str | None, regions_opt: str |
             _check_models(models, "models", rt.live_ids)
         regions = catalog.claude_regions() if all_regions else (regions or list(rt.config.regions))
         with _progress(len(models) * len(regions)) as on_result:
-            result = run_audit(rt.google, rt.config.project, models, regions, mode=_PROBES[probe_name],  # type: ignore[arg-type]
+            result = run_audit(rt.google, rt.config.project, models, regions, mode=_AUDIT_PROBES[probe_name],  # type: ignore[arg-type]
                                limits=limits, cache=_cache(rt), refresh=refresh, quotas=not no_quotas,  # type: ignore[arg-type]
                                on_result=on_result)
     color = fmt == "table" and output is None and sys.stdout.isatty()

@@ -2,7 +2,9 @@
 
 Availability per (project, location, model) comes from the scenario (``[availability]``) or, by default,
 from the catalog's region hints — so the demo shows a realistic mixed matrix. Every unavailable class
-answers with Google's real status and message text.
+answers with Google's real status and message text. ``[availability] no_count_tokens = ["LOCATION", …]``
+lists locations that do not serve count-tokens (a 404 for ``…/models/count-tokens``, whatever the model);
+Model Garden enablement (model_garden.py) and organization policies (orgpolicy.py) come before the class.
 """
 
 from __future__ import annotations
@@ -200,6 +202,9 @@ def _prepare(req: Request, *, count_tokens: bool) -> tuple[dict[str, Any], str, 
     project = vertex_project(req, "aiplatform.endpoints.predict")
     path = _model_path(req.params["projectsId"], location, model or req.params["modelsId"])
     _check_host(req, location, path)
+    if count_tokens and location in ((req.state.data.get("availability") or {}).get("no_count_tokens") or ()):
+        # A location that does not serve count-tokens: Google has no publisher model of that name there.
+        raise _not_found(_model_path(req.params["projectsId"], location, "count-tokens"))
     invalid = _validate_messages_body(req.body, count_tokens=count_tokens)
     if count_tokens and not model:
         invalid = _anthropic_error("invalid_request_error", "model: field required")

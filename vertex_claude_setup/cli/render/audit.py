@@ -57,6 +57,24 @@ def problems(audit: Audit) -> list[Problem]:
     return out
 
 
+GENERATE_MARK = "†"
+
+
+def mark(audit: Audit, result: ProbeResult) -> str:
+    """``†`` after the symbol of a pair ``--probe auto`` answered with a generate request."""
+    return GENERATE_MARK if audit.probe == "auto" and result.by_generate else ""
+
+
+def generate_note(audit: Audit) -> str:
+    """What ``†`` means and what it cost, or ``""`` when no pair needed a generate request."""
+    pairs = audit.by_generate if audit.probe == "auto" else []
+    if not pairs:
+        return ""
+    cost = sum(audit.costs_tokens(r) for r in pairs)
+    return (f"{GENERATE_MARK} probed with a 1-token generate request (count-tokens is not served there): "
+            f"{len(pairs)} pair(s), {cost} of them cost tokens")
+
+
 def legend_items(audit: Audit | None = None) -> list[tuple[Availability, str, str]]:
     """(class, symbol, meaning) for every class, or only those present in ``audit``."""
     present = {r.availability for r in audit.results.values()} if audit else set(Availability)
@@ -111,11 +129,13 @@ def render_table(audit: Audit, *, color: bool = False, width: int = 100) -> str:
     for region in audit.regions:
         table.add_column(region, justify="center", no_wrap=True)
     for model in audit.models:
-        cells = [Text(SYMBOLS[r.availability], style=STYLES[r.availability])
+        cells = [Text(SYMBOLS[r.availability] + mark(audit, r), style=STYLES[r.availability])
                  for r in (audit.result(model, region) for region in audit.regions)]
         table.add_row(Text(model), *cells)
     console.print(table)
     say("Legend: " + "  ".join(f"{sym} {cls.value}" for cls, sym, _ in legend_items(audit)))
+    if generate_note(audit):
+        say(generate_note(audit))
     found = problems(audit)
     if found:
         say()
@@ -147,7 +167,7 @@ def render_json(audit: Audit) -> str:
 
 
 CSV_COLUMNS = ("model", "region", "class", "symbol", "http_status", "status", "latency_ms", "attempts", "cached",
-               "quota_requests_per_minute", "explanation", "fix", "message")
+               "quota_requests_per_minute", "explanation", "fix", "message", "probe", "costs_tokens")
 
 
 def render_csv(audit: Audit) -> str:
@@ -171,9 +191,11 @@ def render_markdown(audit: Audit) -> str:
              "| model | " + " | ".join(audit.regions) + " |",
              "|---|" + "|".join(":-:" for _ in audit.regions) + "|"]
     for model in audit.models:
-        cells = [SYMBOLS[audit.result(model, r).availability] for r in audit.regions]
-        lines.append(f"| `{model}` | " + " | ".join(cells) + " |")
+        results = [audit.result(model, r) for r in audit.regions]
+        lines.append(f"| `{model}` | " + " | ".join(SYMBOLS[r.availability] + mark(audit, r) for r in results) + " |")
     lines += ["", "Legend: " + " · ".join(f"{sym} {cls.value}" for cls, sym, _ in legend_items(audit)), ""]
+    if generate_note(audit):
+        lines += [generate_note(audit), ""]
     found = problems(audit)
     if found:
         lines += ["## Not available", ""]
