@@ -123,7 +123,8 @@ def regions_list(as_json: bool) -> None:
               show_default=True, help="Output format.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the report to FILE instead of stdout.")
-@click.option("--refresh", is_flag=True, help="Ignore cached results (15 min TTL) and probe again.")
+@click.option("--refresh", is_flag=True, help="Ignore cached results (15 min TTL) and probe again (and read Model "
+                                             "Garden's list again if `models --live` cached it).")
 @click.option("--no-quotas", is_flag=True, help="Do not read quotas (Cloud Quotas API).")
 @click.option("--concurrency", default=192, show_default=True, help="Probes in flight at once, overall.")
 @click.option("--per-host", default=24, show_default=True, help="Probes in flight at once per Google host.")
