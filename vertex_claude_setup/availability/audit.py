@@ -259,7 +259,6 @@ def run_audit(
                 async with quotas_read_meanwhile(google, project) as quota_read:
                     return await answered(probes), await quota_read
 
-
     fresh, report = asyncio.run(main())
     if cache is not None:
         cache.put(mode, fresh, report if cached_quotas is None else None)

@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from vertex_claude_setup.catalog import model_garden_url
 from vertex_claude_setup.gcp.errors import denied_permission, error_info
-from vertex_claude_setup.gcp.model_garden import model_garden_url
 from vertex_claude_setup.gcp.permissions import role_for
 
 # Model Garden's organization policy constraint: which publisher models (and actions) a project may use.

@@ -96,6 +96,12 @@ def logs_requests(location: str) -> bool:
     return location_kind(location) == "region"
 
 
+def model_garden_url(project: str, model_id: str) -> str:
+    """The console page where a Claude model is enabled (terms accepted, use-case form) for a project."""
+    return (f"https://console.cloud.google.com/vertex-ai/publishers/anthropic/model-garden/{model_id.split('@')[0]}"
+            f"?project={project}")
+
+
 def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 

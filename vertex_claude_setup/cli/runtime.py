@@ -42,9 +42,8 @@ class Runtime:
     def live_ids(self) -> set[str] | None:
         """Model Garden's list of Claude ids when it was read (``models --live``), for "did you mean"."""
         from vertex_claude_setup.catalog import live
-        from vertex_claude_setup.gcp.model_garden import live_scope
 
-        found = live.load(self.config.state_dir, live_scope(self.google))
+        found = live.load(self.config.state_dir, live.EMULATOR if self.google.emulator is not None else live.GOOGLE)
         return found.ids() if found is not None else None
 
 
@@ -81,6 +80,11 @@ def _refresh_live(google: GoogleApis, cfg: Config, *, refresh: bool) -> None:
     """Bring an existing Model Garden cache up to date; a failure leaves the old list and says so."""
     import click
 
+    from vertex_claude_setup.catalog import live
+
+    cached = live.load(cfg.state_dir, live.EMULATOR if google.emulator is not None else live.GOOGLE)
+    if cached is None or (cached.fresh() and not refresh):
+        return  # nothing to bring up to date: the Model Garden module and its client stay unimported
     from vertex_claude_setup.errors import SetupError
     from vertex_claude_setup.gcp.model_garden import live_catalog
 

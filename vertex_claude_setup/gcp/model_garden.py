@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from vertex_claude_setup.catalog import model_garden_url
 from vertex_claude_setup.errors import GoogleApiError, SetupError
 from vertex_claude_setup.gcp import propagation, retry
 
@@ -24,6 +25,7 @@ from .vertex import HttpError, request_json
 if TYPE_CHECKING:
     from vertex_claude_setup.catalog.live import LiveCatalog
 
+__all__ = ["ENABLE_PERMISSIONS", "Enablement", "PublisherModel", "model_garden_url"]
 T = TypeVar("T")
 API = "aiplatform.googleapis.com"
 PUBLISHER = "anthropic"
@@ -65,12 +67,6 @@ def vertex_id(model: str, version_id: str) -> str:
 def resource_name(model_id: str) -> str:
     """``publishers/anthropic/models/{model}`` for a Vertex id (the version is not part of the resource)."""
     return f"publishers/{PUBLISHER}/models/{model_id.split('@')[0]}"
-
-
-def model_garden_url(project: str, model_id: str) -> str:
-    """The console page where a Claude model is enabled (terms accepted, use-case form) for a project."""
-    return (f"https://console.cloud.google.com/vertex-ai/publishers/{PUBLISHER}/model-garden/{model_id.split('@')[0]}"
-            f"?project={project}")
 
 
 def _metadata(google: GoogleApis) -> tuple[tuple[str, str], ...]:
