@@ -45,4 +45,5 @@ def test_no_module_sprawls() -> None:
 
 def test_package_root_holds_only_entry_points_and_cross_cutting_modules() -> None:
     modules = sorted(p.name for p in PACKAGE.glob("*.py"))
-    assert modules == ["__init__.py", "__main__.py", "config.py", "errors.py", "localfiles.py", "urls.py"]
+    assert modules == ["__init__.py", "__main__.py", "config.py", "envnumbers.py", "errors.py", "localfiles.py",
+                       "urls.py"]

@@ -134,3 +134,17 @@ def test_digest_ignores_file_location(tmp_path: Path) -> None:
         p.write_text(f'project = "{PROJECT}"\n')
     assert config.load(a, {}, {}).digest() == config.load(b, {}, {}).digest()
     assert config.load(a, {}, {}).digest() != config.load(a, {"project": "other-project"}, {}).digest()
+
+
+def test_model_garden_enable_is_off_by_default_and_opt_in(tmp_path: Path) -> None:
+    assert config.load(None, {"project": PROJECT}, environ={}).model_garden.enable is False
+    path = tmp_path / "mg.toml"
+    path.write_text(f'project = "{PROJECT}"\n[model_garden]\nenable = true\n', encoding="utf-8")
+    assert config.load(path, environ={}).model_garden.enable is True
+    env = {"VERTEX_CLAUDE_MODEL_GARDEN_ENABLE": "true"}
+    assert config.load(None, {"project": PROJECT}, environ=env).model_garden.enable is True
+    path.write_text(f'project = "{PROJECT}"\n[model_garden]\nenabled = true\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        config.load(path, environ={})
+    assert (caught.value.message, caught.value.hint) == (f"{path}: unknown key 'model_garden.enabled'",
+                                                         "rename it to 'enable'")

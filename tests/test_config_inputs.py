@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT, Runner
 
-from vertex_claude_setup import config
+from vertex_claude_setup import config, envnumbers
 from vertex_claude_setup.errors import ConfigError
 
 
@@ -144,7 +144,7 @@ def test_junk_in_numeric_environment_settings_is_one_line(run: Runner, monkeypat
     result = run("--emulator", "--project", PROJECT, "plan")
     assert (result.code, result.out) == (1, "")
     line = _one_error_line(result.err)
-    low, high, _ = config.ENV_NUMBERS[name]
+    low, high, _ = envnumbers.ENV_NUMBERS[name]
     assert line == f"Error: environment {name}: '{value}' is not a number of seconds from {low:g} to {high:g}"
     assert result.err.splitlines()[1].startswith(f"  fix: set it like {name}=")
 

@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from vertex_claude_setup import config
+from vertex_claude_setup import config, envnumbers
 from vertex_claude_setup.errors import ConfigError
 
 PROPERTY = settings(max_examples=120, deadline=None, database=None, derandomize=True,
@@ -115,7 +115,7 @@ def test_an_accepted_id_is_exactly_an_id(key: str, value: str) -> None:
 
 
 @PROPERTY
-@given(name=st.sampled_from(sorted({config.env_name(k) for k in KNOWN} | set(config.ENV_NUMBERS))),
+@given(name=st.sampled_from(sorted({config.env_name(k) for k in KNOWN} | set(envnumbers.ENV_NUMBERS))),
        value=st.one_of(st.text(max_size=30), st.floats().map(str), st.integers().map(str),
                        st.sampled_from(["nan", "inf", "-inf", "1e309", "0x10", "1_000", " 5", "true", ","])))
 def test_environment_settings_load_or_fail_in_one_line(name: str, value: str) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
 import sys
@@ -19,6 +18,7 @@ from typing import Any
 
 from vertex_claude_setup import catalog, urls
 
+from .envnumbers import ENV_NUMBERS, env_number
 from .errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -36,13 +36,6 @@ SERVICE_ACCOUNT_RE = re.compile(
     r"[a-z0-9][a-z0-9-]{0,62}@(?:[a-z0-9][a-z0-9.-]{0,90}\.iam|developer|appspot)\.gserviceaccount\.com")
 BIGQUERY_LOCATION_RE = re.compile(r"US|EU|[a-z]+-[a-z]+[0-9]+")
 MIN_RETENTION_DAYS = 30
-# Numeric settings (seconds) read from the environment beside the config keys.
-# config.load checks every one, so junk fails before any call instead of deep inside one.
-ENV_NUMBERS: dict[str, tuple[float, float, str]] = {  # name -> (minimum, maximum, example)
-    "VERTEX_CLAUDE_RETRY_DEADLINE": (0.1, 3600.0, "60"),  # > 0: no operation ends before its first attempt
-    "VERTEX_CLAUDE_RETRY_INITIAL": (0.001, 60.0, "0.5"),
-    "VERTEX_CLAUDE_AUDIT_CACHE_TTL": (0.0, 30 * 86400.0, "900"),
-}
 
 DEFAULT_ENDPOINTS: dict[str, str] = {
     "serviceusage": "https://serviceusage.googleapis.com",
@@ -55,6 +48,7 @@ DEFAULT_ENDPOINTS: dict[str, str] = {
     "cloudquotas": "https://cloudquotas.googleapis.com",
     "oauth2": "https://oauth2.googleapis.com",
     "cloudbilling": "https://cloudbilling.googleapis.com",
+    "orgpolicy": "https://orgpolicy.googleapis.com",
     # Base URL for Claude calls (AnthropicVertex base_url); empty = the SDK's per-region host.
     "claude": "",
 }
@@ -85,6 +79,13 @@ class SmokeTestConfig:
 
 
 @dataclass(frozen=True)
+class ModelGardenConfig:
+    """``[model_garden]``: whether ``apply`` may enable configured models (accepting the publisher's terms)."""
+
+    enable: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole resolved configuration; ``source`` is the file it came from, if any."""
 
@@ -93,6 +94,7 @@ class Config:
     models: tuple[str, ...]
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     smoke_test: SmokeTestConfig = field(default_factory=SmokeTestConfig)
+    model_garden: ModelGardenConfig = field(default_factory=ModelGardenConfig)
     endpoints: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ENDPOINTS))
     impersonate_service_account: str = ""
     quota_project: str = ""
@@ -115,9 +117,14 @@ class Config:
 
     @property
     def state_dir(self) -> Path:
-        """Where local state lives (emulator state, audit cache): beside the config file."""
-        base = Path(self.source).resolve().parent if self.source else Path.cwd()
-        return base / ".vertex-claude"
+        """Where local state lives (emulator state, audit cache, Model Garden's list): beside the config file."""
+        return state_dir_for(self.source)
+
+
+def state_dir_for(source: str) -> Path:
+    """``.vertex-claude`` beside the config file ``source`` (the working directory without one)."""
+    base = Path(source).resolve().parent if source else Path.cwd()
+    return base / ".vertex-claude"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -145,10 +152,12 @@ _SCHEMA: dict[str, tuple[_Kind, Any]] = {
         "prompt": ("str", "Hey Claude!"),
         "max_tokens": ("int", 100),
     }.items()},
+    # Off by default: enabling a model in Model Garden accepts its publisher's terms; only the user may decide that.
+    "model_garden.enable": ("bool", False),
     **{f"endpoints.{k}": ("str", v) for k, v in DEFAULT_ENDPOINTS.items()},
     "endpoints.allow_insecure_http": ("bool", False),
 }
-_SECTIONS = {"logging", "smoke_test", "endpoints"}
+_SECTIONS = {"logging", "smoke_test", "model_garden", "endpoints"}
 _TYPE_NAMES = {"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false",
                "list": "a list of strings"}
 
@@ -176,26 +185,6 @@ def _short(value: Any) -> str:
     """A value as it may appear in a one-line message: repr (so a newline shows as \\n), cut at 80 chars."""
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
-
-
-def env_number(name: str, default: float, environ: Mapping[str, str] | None = None) -> float:
-    """A number of seconds from the environment (``ENV_NUMBERS`` gives its range), or ``default`` when unset.
-
-    ``nan``, ``inf``, words and out-of-range values are a one-line error naming the variable.
-    """
-    environ = os.environ if environ is None else environ
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    low, high, example = ENV_NUMBERS[name]
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and low <= value <= high):
-        raise ConfigError(f"environment {name}: {_short(raw)} is not a number of seconds from {low:g} to {high:g}",
-                          f"set it like {name}={example}, or unset it")
-    return value
 
 
 def _example(kind: _Kind) -> str:
@@ -268,22 +257,32 @@ def read_file(path: Path) -> dict[str, Any]:
                           "one table and one list") from None
 
 
+def config_file(path: Path | None = None, environ: Mapping[str, str] | None = None) -> tuple[Path, bool]:
+    """(the config file to read, whether it was named): ``path``, ``$VERTEX_CLAUDE_CONFIG`` or the default."""
+    environ = os.environ if environ is None else environ
+    if path is None and environ.get("VERTEX_CLAUDE_CONFIG"):
+        path = Path(environ["VERTEX_CLAUDE_CONFIG"])
+    return (path, True) if path is not None else (Path(DEFAULT_FILE), False)
+
+
 def load(
     path: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    live_scope: str = "google",
+    check_models: bool = True,
 ) -> Config:
     """Resolve the config: flags (``overrides``) > environment > file > defaults.
 
     ``path`` None means ``./vertex-claude.toml`` if present (or ``$VERTEX_CLAUDE_CONFIG``), else defaults only.
+    Model ids are checked against the catalog and, when it was read, Model Garden's list for ``live_scope``
+    (``google`` or ``emulator``); ``check_models=False`` leaves that for a second load once the list is fresh.
     """
     environ = os.environ if environ is None else environ
     for name in ENV_NUMBERS:
         env_number(name, 0.0, environ)
-    if path is None and environ.get("VERTEX_CLAUDE_CONFIG"):
-        path = Path(environ["VERTEX_CLAUDE_CONFIG"])
-    explicit = path is not None
-    path = path or Path(DEFAULT_FILE)
+    path, explicit = config_file(path, environ)
     values: dict[str, Any] = {key: default for key, (_k, default) in _SCHEMA.items()}
     where: dict[str, str] = dict.fromkeys(_SCHEMA, "default")
     source = ""
@@ -306,13 +305,22 @@ def load(
         if value is not None and value != ():
             values[key] = list(value) if isinstance(value, tuple) else value
             where[key] = f"flag --{key.split('.')[-1].replace('_', '-')}"
-    config = _build(values, where, source)
+    config = _build(values, where, source, _live_ids(source, live_scope) if check_models else None, check_models)
     from_file = where["project"] == f"{path}: key 'project'"
     return replace(config, project_from=source if from_file else where["project"],
                    project_in_file="" if from_file else file_project)
 
 
-def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config:
+def _live_ids(source: str, scope: str) -> set[str] | None:
+    """Model Garden's list from the cache beside the config, when it was read (any age)."""
+    from vertex_claude_setup.catalog import live
+
+    found = live.load(state_dir_for(source), scope)
+    return found.ids() if found is not None else None
+
+
+def _build(values: dict[str, Any], where: dict[str, str], source: str, live: set[str] | None = None,
+           check_models: bool = True) -> Config:
     def fail(key: str, problem: str, fix: str = "") -> ConfigError:
         return ConfigError(f"{where[key]}: {problem}", fix)
 
@@ -335,9 +343,10 @@ def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config
     if not models:
         raise fail("models", "no models configured", "list at least one, or remove the key for the defaults")
     for model in models:
-        problem = catalog.check_model_id(model) or catalog.retired_error(model)
+        problem = (catalog.check_model_id(model, live) or catalog.retired_error(model)) if check_models \
+            else catalog.model_form_problem(model)
         if problem:
-            raise fail("models", f"model {_short(model)}: {problem}")
+            raise fail("models", f"model {_short(model)}: {problem}", catalog.live_hint(model, problem, live))
     log = LoggingConfig(**{k.split(".")[1]: values[k] for k in _SCHEMA if k.startswith("logging.")})
     if log.retention_days != 0 and log.retention_days < MIN_RETENTION_DAYS:
         raise fail("logging.retention_days", f"retention_days = {log.retention_days} is below the minimum 30",
@@ -358,9 +367,11 @@ def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config
     smoke_values["model"] = smoke_values["model"] or models[0]
     smoke_values["region"] = smoke_values["region"] or regions[0]
     smoke = SmokeTestConfig(**smoke_values)
-    problem = catalog.check_model_id(smoke.model) or catalog.retired_error(smoke.model)
+    problem = (catalog.check_model_id(smoke.model, live) or catalog.retired_error(smoke.model)) if check_models \
+        else catalog.model_form_problem(smoke.model)
     if problem:
-        raise fail("smoke_test.model", f"model {_short(smoke.model)}: {problem}")
+        raise fail("smoke_test.model", f"model {_short(smoke.model)}: {problem}",
+                   catalog.live_hint(smoke.model, problem, live))
     problem = catalog.check_region(smoke.region)
     if problem:
         raise fail("smoke_test.region", f"region {_short(smoke.region)}: {problem}")
@@ -380,7 +391,8 @@ def _build(values: dict[str, Any], where: dict[str, str], source: str) -> Config
     quota_project = values["quota_project"]
     if quota_project and not PROJECT_ID_RE.fullmatch(quota_project):
         raise fail("quota_project", f"{_short(quota_project)} is not a valid project ID", "use a project ID")
+    model_garden = ModelGardenConfig(enable=values["model_garden.enable"])
     return Config(project=project, regions=regions, models=models, logging=log, smoke_test=smoke,
-                  endpoints=endpoints, impersonate_service_account=sa, quota_project=quota_project,
-                  allow_insecure_http=allow_http, source=source)
+                  model_garden=model_garden, endpoints=endpoints, impersonate_service_account=sa,
+                  quota_project=quota_project, allow_insecure_http=allow_http, source=source)
 

@@ -14,8 +14,8 @@ from audit_support import ON, claude_requests, emulator, run
 
 PROJECT = "cache-project"
 SCENARIO = {"projects": {PROJECT: {"enabled_services": ON}}}
-ARGS = ["--project", PROJECT, "regions", "audit", "--models", "claude-opus-4-6", "--regions", "us-east5,global",
-        "--no-quotas", "--format", "json"]
+ARGS = ["--project", PROJECT, "regions", "audit", "--probe", "count-tokens", "--models", "claude-opus-4-6",
+        "--regions", "us-east5,global", "--no-quotas", "--format", "json"]
 CACHE = Path(".vertex-claude/audit-cache.json")
 
 

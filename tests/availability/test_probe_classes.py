@@ -29,7 +29,9 @@ SCENARIO: dict[str, Any] = {
         "noperm-project": {"enabled_services": ON, "permissions": ["cloudquotas.quotas.get"]},
         "off-project": {"enabled_services": []},
         "nobill-project": {"enabled_services": ON, "billing_enabled": False},
+        "policy-project": {"enabled_services": ON, "parent": "folders/42"},
     },
+    "org_policies": {"folders/42": {"vertexai.allowedModels": {"rules": [{"denyAll": True}]}}},
     "faults": [{"path": "*/locations/us/*", "status": 503}, {"path": "*/locations/eu/*", "status": 429}],
 }
 
@@ -44,7 +46,7 @@ def test_every_class_is_produced_and_explained(monkeypatch: pytest.MonkeyPatch) 
     with emulator(monkeypatch, SCENARIO) as emu:
         good = _classes(emu, "good-project", [SONNET, "claude-fable-5", "claude-imaginary-9"],
                         ["us-east5", "europe-west1", "us-central1", "asia-southeast1", "us", "eu"])
-        for project in ("noperm-project", "off-project", "nobill-project"):
+        for project in ("noperm-project", "off-project", "nobill-project", "policy-project"):
             seen.update({r.availability: r for k, r in _classes(emu, project, [SONNET], ["us-east5"]).items()
                          if k[0] != "audit"})
     audit = good.pop(("audit", ""))

@@ -40,7 +40,7 @@ def test_mixed_matrix_exact_table_and_exit_3(monkeypatch: pytest.MonkeyPatch,
                  "accepting the terms in Model Garden: https://console.cloud.google.com/vertex-ai/publishers/"
                  "anthropic/model-garden/claude-fable-5?project=mixed-project")
     assert out == f"""\
-Claude on Vertex AI for project mixed-project (probe: count-tokens)
+Claude on Vertex AI for project mixed-project (probe: auto)
 ┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━━┓
 ┃ model                      ┃ us-east5 ┃ europe-west1 ┃ global ┃ us-central1 ┃
 ┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━━┩
@@ -77,9 +77,9 @@ Quota: requests per minute per base model (Cloud Quotas API)
 
 
 JSON_KEYS = {"schema_version", "tool", "project", "generated_at", "probe", "models", "regions", "legend", "results",
-             "quotas", "summary", "exit_code"}
+             "quotas", "org_policy", "summary", "exit_code"}
 RESULT_KEYS = {"model", "region", "class", "symbol", "http_status", "status", "message", "fix", "latency_ms",
-               "attempts", "probed_at", "cached", "explanation", "quota_requests_per_minute"}
+               "attempts", "probed_at", "cached", "explanation", "quota_requests_per_minute", "probe", "costs_tokens"}
 
 
 def test_json_schema_is_stable_and_keeps_raw_status(monkeypatch: pytest.MonkeyPatch,
@@ -90,7 +90,7 @@ def test_json_schema_is_stable_and_keeps_raw_status(monkeypatch: pytest.MonkeyPa
     data = json.loads(out)
     assert code == 3 and data["exit_code"] == 3
     assert set(data) == JSON_KEYS
-    assert data["schema_version"] == 1 and data["probe"] == "count_tokens" and data["project"] == PROJECT
+    assert data["schema_version"] == 1 and data["probe"] == "auto" and data["project"] == PROJECT
     assert [m["id"] for m in data["models"]] == MODELS.split(",")
     assert data["regions"][2] == {"id": "global", "kind": "global", "host": "aiplatform.googleapis.com"}
     for row in data["results"]:
@@ -120,7 +120,7 @@ def test_csv_and_markdown(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
                            "--regions", "us-east5,global", "--format", "markdown")
     lines = csv_out.splitlines()
     assert lines[0] == ("model,region,class,symbol,http_status,status,latency_ms,attempts,cached,"
-                        "quota_requests_per_minute,explanation,fix,message")
+                        "quota_requests_per_minute,explanation,fix,message,probe,costs_tokens")
     assert lines[1].startswith("claude-opus-4-6,us-east5,NOT_ENABLED,○,400,FAILED_PRECONDITION,")
     assert lines[2].startswith("claude-opus-4-6,global,AVAILABLE,✓,200,OK,")
     assert "| model | us-east5 | global |" in md_out
@@ -317,7 +317,7 @@ def test_only_lasting_facts_are_cached(monkeypatch: pytest.MonkeyPatch, capsys: 
     assert cached == {("AVAILABLE", True), ("NOT_SERVABLE_IN_REGION", True), ("NOT_ENABLED", False),
                       ("DATA_SHARING_REQUIRED", False), ("QUOTA_EXHAUSTED", False)}
     stored = json.loads(Path(".vertex-claude/audit-cache.json").read_text(encoding="utf-8"))
-    entries = next(iter(stored["scopes"].values()))["probes"]["count_tokens"]
+    entries = next(iter(stored["scopes"].values()))["probes"]["auto"]
     assert {e["class"] for e in entries.values()} == {"AVAILABLE", "NOT_SERVABLE_IN_REGION"}
 
 

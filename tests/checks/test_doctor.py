@@ -45,6 +45,7 @@ def test_healthy_setup_passes_everything(emulator: Start, run: Runner, tmp_path:
         "project      PASS    demo-project (projects/938386411120) is ACTIVE\n"
         "billing      PASS    project demo-project is linked to billingAccounts/012345-6789AB-CDEF01\n"
         "api          PASS    aiplatform.googleapis.com is ENABLED\n"
+        "org policy   PASS    constraints/vertexai.allowedModels allows every configured model\n"
         "permissions  PASS    all 6 permissions held\n"
         "\n"
         "PERMISSION                    NEEDED BY                                    RESULT  ROLE THAT GRANTS IT\n"
@@ -189,3 +190,52 @@ def test_emulated_tokeninfo_takes_the_bearer_header(emulator: Start) -> None:
     assert info["email"] == "alice@example.com"
     missing = requests.post(f"{base}/tokeninfo", headers={"Authorization": "Basic dTpw"}, timeout=5)
     assert (missing.status_code, missing.json()["error"]) == (400, "invalid_token")
+
+
+def test_enabling_models_needs_the_entitlement_manager_role(emulator: Start, run: Runner, tmp_path: Path) -> None:
+    held = ["resourcemanager.projects.get", "serviceusage.services.get", "serviceusage.services.enable",
+            "aiplatform.operations.list",
+            "aiplatform.endpoints.predict", "cloudquotas.quotas.get"]
+    emulator(_scenario(permissions=held))
+    off = write_config(tmp_path / "off.toml", extra="[logging]\nenabled = false\n")
+    assert run("doctor", config=off).code == 0  # enable = false: apply never enables, nothing more is needed
+    on = write_config(tmp_path / "on.toml", extra="[logging]\nenabled = false\n[model_garden]\nenable = true\n")
+    result = run("doctor", config=on)
+    assert result.code == 3
+    lines = result.out.splitlines()
+    assert "permissions  FAIL    3 of 9 permissions missing" in lines
+    assert ("                     fix: grant roles/consumerprocurement.entitlementManager to alice@example.com on "
+            "project demo-project") in lines
+    rows = {line.split()[0]: line.split() for line in lines if line.startswith("consumerprocurement.")}
+    assert set(rows) == {"consumerprocurement.entitlements.get", "consumerprocurement.consents.check",
+                         "consumerprocurement.consents.grant"}
+    assert all(row[1:] == ["apply", "FAIL", "roles/consumerprocurement.entitlementManager"] for row in rows.values())
+
+
+def test_org_policy_blocking_a_configured_model_fails_and_unreadable_warns(emulator: Start, run: Runner,
+                                                                         tmp_path: Path) -> None:
+    policy = {"vertexai.allowedModels": {"rules": [{"values": {"deniedValues": [
+        "publishers/anthropic/models/claude-haiku-4-5:predict"]}}]}}
+    emulator({**_scenario(parent="folders/42"), "org_policies": {"folders/42": policy}})
+    cfg = write_config(tmp_path / "small.toml", extra="[logging]\nenabled = false\n")
+    result = run("doctor", config=cfg)
+    assert result.code == 3
+    assert ("org policy   FAIL    constraints/vertexai.allowedModels blocks claude-haiku-4-5@20251001 (the effective "
+            "constraints/vertexai.allowedModels policy denies publishers/anthropic/models/claude-haiku-4-5:predict)\n"
+            "                     fix: ask an organization policy administrator to allow publishers/anthropic/models/"
+            "claude-haiku-4-5:predict for project demo-project, or configure models it allows\n") in result.out
+
+
+def test_org_policy_that_cannot_be_read_is_a_warning(emulator: Start, run: Runner, tmp_path: Path) -> None:
+    held = ["resourcemanager.projects.get", "serviceusage.services.get", "serviceusage.services.enable",
+            "aiplatform.operations.list",
+            "aiplatform.endpoints.predict", "cloudquotas.quotas.get"]
+    emulator(_scenario(permissions=held))
+    cfg = write_config(tmp_path / "small.toml", extra="[logging]\nenabled = false\n")
+    result = run("doctor", "--json", config=cfg)
+    assert result.code == 0
+    check = next(c for c in json.loads(result.out)["checks"] if c["check"] == "org policy")
+    assert check["result"] == "WARN"
+    assert check["detail"].startswith("constraints/vertexai.allowedModels not read: orgpolicy.googleapis.com (project "
+                                      "demo-project): permission orgpolicy.policy.get denied")
+    assert check["fix"].startswith("grant roles/orgpolicy.policyViewer to your principal on project demo-project")

@@ -61,8 +61,8 @@ def test_a_scenario_is_not_silently_ignored_once_state_exists(run: Runner, tmp_p
 def test_a_misspelt_model_is_rejected_before_any_call(run: Runner, args: tuple[str, ...]) -> None:
     result = run("--emulator", "--project", PROJECT, *args)
     assert (result.code, result.out) == (1, "")
-    assert ("'claude-sonet-4-5': not in the catalog, and 'sonet' is not a Claude family; did you mean "
-            "'claude-sonnet-4-5@20250929'?") in result.err
+    # the catalog's nearest model, dated as Vertex serves it (the family-typo check covers ids too far for that)
+    assert "'claude-sonet-4-5': not in the catalog; did you mean 'claude-sonnet-4-5@20250929'?" in result.err
 
 
 def test_init_to_another_file_says_how_to_use_it(run: Runner, tmp_path: Path) -> None:

@@ -56,8 +56,8 @@ def test_a_terminal_gets_colour_and_a_progress_line(tmp_path: Path) -> None:
     assert "\x1b[32m  + enable service aiplatform.googleapis.com on project demo-project\x1b[0m" in text
     assert "\x1b[33m  ~ Data Access audit logs for aiplatform.googleapis.com" in text
     assert "\x1b[1mPlan: 2 to add, 4 to change, 0 to destroy.\x1b[0m" in text
-    assert "Reading the state of project demo-project: 8 of 8 steps" in text
-    assert text.index("8 of 8 steps") < text.index("will perform the following actions")  # erased before
+    assert "Reading the state of project demo-project: 9 of 9 steps" in text
+    assert text.index("9 of 9 steps") < text.index("will perform the following actions")  # erased before
 
 
 @pytest.mark.parametrize("how", ["NO_COLOR", "--no-color before", "--no-color after"])

@@ -83,7 +83,7 @@ def test_unknown_key_suggestion_compares_within_the_section(run: Runner,
     assert unknown.err == ("Error: vertex-claude.toml: unknown key 'endpoints.foo'\n"
                            "  fix: remove it; known keys in [endpoints]: aiplatform, aiplatform_global, "
                            "allow_insecure_http, bigquery, claude, cloudbilling, cloudquotas, logging, oauth2, "
-                           "resourcemanager, serviceusage\n")
+                           "orgpolicy, resourcemanager, serviceusage\n")
 
 
 def test_bigquery_location_is_validated(run: Runner, config_file: Callable[[str], Path]) -> None:

@@ -24,7 +24,8 @@ def test_saved_plan_applies_then_is_stale(run: Runner, tmp_path: Path) -> None:
     stale = run("--emulator", "--project", PROJECT, "apply", str(plan_path))
     assert stale.code == 1
     assert stale.err == HEADER + (f"Error: plan {plan_path} is stale: the world changed since it was made: "
-                         "api: state: \"DISABLED\" → \"ENABLED\"; availability: deferred: true → false\n"
+                         "api: state: \"DISABLED\" → \"ENABLED\"; model_garden: deferred: true → false; "
+                         "availability: deferred: true → false\n"
                          "  fix: run `vertex-claude-setup plan --out FILE` again and review it\n")
 
 
@@ -69,7 +70,7 @@ def test_show_and_json(run: Runner, tmp_path: Path) -> None:
     as_json = json.loads(run("show", str(plan_path), "--json").out)
     assert as_json["format"] == "vertex-claude-setup-plan" and as_json["version"] == 1
     assert as_json["summary"] == {"create": 1, "update": 0, "delete": 0}
-    assert [s["step"] for s in as_json["steps"]] == ["project", "api", "availability"]
+    assert [s["step"] for s in as_json["steps"]] == ["project", "api", "model_garden", "availability"]
     assert all(s["fingerprint"].startswith("sha256:") for s in as_json["steps"])
     planned = json.loads(run("--emulator", "--project", PROJECT, "plan", "--json").out)
     summary = planned["steps"][1]["changes"][0]["summary"]

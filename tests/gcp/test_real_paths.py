@@ -1,7 +1,8 @@
 """Under ``VERTEX_CLAUDE_EMULATOR_HOST`` every call goes out on Google's own paths.
 
 A recording proxy in front of the emulator stands for any other fake or proxy of Google: it forwards only
-the paths Google serves (``/v1/…``, ``/v1beta1/…``, ``/v3/…``, ``/bigquery/v2/…`` and the aiplatform
+the paths Google serves (``/v1/…``, ``/v1beta1/…`` (Model Garden's ``publishers/…`` too), ``/v2/…`` (Org Policy),
+``/v3/…``, ``/bigquery/v2/…`` and the aiplatform
 operations binding ``/ui/…``) and answers 404 for anything else. The Google host a call was meant for may
 only travel in the ``Host`` header, never in the path.
 """
@@ -16,13 +17,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from conftest import PROJECT, Runner
 
 from vertex_claude_setup.emulator import Emulator, State
 
-GOOGLE_PATH = re.compile(r"^/(v1|v1beta1|v3|bigquery/v2|ui)/(projects|operations)/[^?#]+(\?.*)?$")
+GOOGLE_PATH = re.compile(r"^/(v1|v1beta1|v2|v3|bigquery/v2|ui)/(projects|operations|publishers)/[^?#]+(\?.*)?$")
 SONNET = "claude-sonnet-4-5@20250929"
 
 
@@ -116,3 +118,33 @@ def test_a_proxy_serving_only_google_paths_gets_every_call(run: Runner, proxied:
                                                       "setPublisherModelConfig"}
     # The emulator saw exactly what the proxy forwarded, at the same paths.
     assert sorted((m, p) for m, p, _h in seen.forwarded) == sorted((r.method, r.path) for r in emu.requests)
+
+
+def test_model_garden_and_org_policy_calls_go_out_on_googles_paths(
+        run: Runner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    scenario = {"projects": {PROJECT: {"model_enablement": {"*": "NOT_ENABLED"}}}}
+    emu = Emulator(State.from_scenario(scenario))
+    emu.start()
+    server, seen = start_proxy(emu.address)
+    monkeypatch.setenv("VERTEX_CLAUDE_EMULATOR_HOST", seen.url)
+    monkeypatch.setenv("VERTEX_CLAUDE_EMULATOR_GRPC_HOST", emu.grpc_target)
+    (tmp_path / "vertex-claude.toml").write_text(
+        f'project = "{PROJECT}"\nregions = ["us-east5"]\nmodels = ["{SONNET}"]\n[model_garden]\nenable = true\n'
+        "[logging]\nenabled = false\naudit_logs = false\n[smoke_test]\nenabled = false\n", encoding="utf-8")
+    try:
+        results = [run(*args) for args in (("models", "--live"), ("apply", "--auto-approve"), ("doctor",))]
+    finally:
+        server.shutdown()
+        server.server_close()
+        emu.stop()
+    assert [path for path in seen.refused if path.split("?")[0] != "/tokeninfo"] == []  # oauth2's own path
+    assert [r.code for r in results] == [0, 0, 0], [r.out + r.err for r in results]
+    garden = {(method, unquote(path.split("?")[0]).rsplit("/", 1)[-1].split("@")[0], host)
+              for method, path, host in seen.forwarded if "/publishers/anthropic/models" in path
+              and "/locations/" not in path}
+    assert ("GET", "models", "aiplatform.googleapis.com") in garden  # ListPublisherModels
+    assert ("GET", "claude-sonnet-4-5", "aiplatform.googleapis.com") in garden  # GetPublisherModel
+    assert ("POST", "claude-sonnet-4-5:enableModel", "aiplatform.googleapis.com") in garden
+    paths = {path for _m, path, _h in seen.forwarded}
+    assert f"/v1beta1/projects/{PROJECT}/modelGardenEula:check" in paths
+    assert f"/v2/projects/{PROJECT}/policies/vertexai.allowedModels:getEffectivePolicy" in paths

@@ -49,7 +49,7 @@ def test_plan_defers_while_the_api_is_enabled_and_apply_checks_after(monkeypatch
         assert ("  · model availability: known after apply (the Vertex AI API is being enabled first); apply checks "
                 "it once the API is on\n") in out
         code, out, _ = run(capsys, "--project", "fresh-project", "apply", "--auto-approve")
-        assert len(claude_requests(emu)) == 2
+        assert len(claude_requests(emu)) == 2  # once the API is on: each pair once (enablement shares its probe)
     assert code == 3
     tail = out.split("Checks after apply:\n", 1)[1]
     assert tail.startswith(f"  ✗ {SONNET} is not available in us-central1: NOT_SERVABLE_IN_REGION")

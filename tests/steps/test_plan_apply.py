@@ -76,7 +76,7 @@ def test_billing_disabled_is_one_line_error(run: Runner, scenario: Callable[[dic
             f"(project {PROJECT}): billing is not enabled on project {PROJECT}\n"
             f"      fix: link a billing account at https://console.cloud.google.com/billing/linkedaccount?project="
             f"{PROJECT}\n") in result.out
-    assert result.out.endswith("Apply failed: 0 applied, 1 failed, 1 skipped. Fix the cause and run apply again: "
+    assert result.out.endswith("Apply failed: 0 applied, 1 failed, 2 skipped. Fix the cause and run apply again: "
                                "it resumes where it stopped.\n")
 
 
@@ -89,6 +89,7 @@ def test_permission_denied_names_role(run: Runner, scenario: Callable[[dict[str,
         f"Permission 'serviceusage.services.get' denied on resource '//serviceusage.googleapis.com/projects/"
         f"{PROJECT}' (or it may not exist).\n"
         f"  fix: grant roles/serviceusage.serviceUsageViewer to your principal on project {PROJECT}\n"
+        "Skipped: model_garden: depends on api, which failed\n"
         "Skipped: availability: depends on api, which failed\n"
         "Plan incomplete: fix the errors above and plan again.\n")
 
@@ -103,6 +104,7 @@ def test_missing_project_says_missing_or_no_access(run: Runner, scenario: Callab
         "  fix: check the project ID (`gcloud projects list`) and that your principal holds a role on "
         "no-such-project, e.g. roles/browser\n"
         "Skipped: api: depends on project, which failed\n"
+        "Skipped: model_garden: depends on api, which failed\n"
         "Skipped: availability: depends on api, which failed\n"
         "Plan incomplete: fix the errors above and plan again.\n")
 

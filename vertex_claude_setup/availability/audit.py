@@ -19,9 +19,11 @@ from vertex_claude_setup import catalog
 from vertex_claude_setup.gcp.quotas import QuotaReport, quotas_read_meanwhile
 
 from .classify import Availability
-from .probe import Limits, ProbeMode, Prober, ProbeResult, quiet_gc, slowest_first
+from .fallback import AuditProbe, reprobe
+from .probe import Limits, Prober, ProbeResult, quiet_gc, slowest_first
 
 if TYPE_CHECKING:
+    from vertex_claude_setup.gcp.org_policy import ModelPolicy
     from vertex_claude_setup.gcp.session import GoogleApis
 
     from .cache import AuditCache
@@ -35,13 +37,15 @@ class Audit:
     """Every probed (model, location) of one project, the Claude quotas, and when it was read."""
 
     project: str
-    probe: ProbeMode
+    probe: AuditProbe
     models: list[str]
     regions: list[str]
     results: dict[tuple[str, str], ProbeResult]
     quotas: QuotaReport
     generated_at: float = field(default_factory=time.time)
     elapsed_s: float = 0.0
+    # The effective constraints/vertexai.allowedModels, read (when permitted) only if a pair was blocked by it.
+    org_policy: ModelPolicy | None = None
 
     def result(self, model: str, region: str) -> ProbeResult:
         return self.results[(model, region)]
@@ -62,6 +66,20 @@ class Audit:
     @property
     def cached_count(self) -> int:
         return sum(r.cached for r in self.results.values())
+
+    def probed_by(self, result: ProbeResult) -> str:
+        """``generate`` when a real 1-token request answered for the pair, else ``count_tokens``."""
+        return "generate" if self.probe == "generate" or result.by_generate else "count_tokens"
+
+    def costs_tokens(self, result: ProbeResult) -> bool:
+        """The pair's probe cost tokens: a generate request the model answered, sent by this run."""
+        return (self.probed_by(result) == "generate" and result.availability is Availability.AVAILABLE
+                and not result.cached)
+
+    @property
+    def by_generate(self) -> list[ProbeResult]:
+        """Pairs ``--probe auto`` answered with a generate request (count-tokens is not served there)."""
+        return [r for r in self.ordered() if r.by_generate]
 
     def quota_rpm(self, model: str, region: str) -> int | None:
         """Requests-per-minute quota of the model's base model in ``region``, if readable."""
@@ -90,6 +108,8 @@ class Audit:
             elif state == "spent":
                 text = (f"quota of {self.quota_rpm(result.model, result.region)} requests/min for {base} in "
                         f"{result.region} is used up")
+        if cls is Availability.ORG_POLICY_BLOCKED and self.org_policy is not None:
+            text += f"; {self.org_policy.why(result.model)}"
         return text
 
     def summary(self) -> dict[str, Any]:
@@ -115,12 +135,16 @@ class Audit:
             "legend": {cls.value: {"symbol": SYMBOLS[cls], "meaning": DESCRIPTIONS[cls]} for cls in Availability},
             "results": [self._result_json(r) for r in self.ordered()],
             "quotas": self.quotas.to_json(),
+            "org_policy": self.org_policy.to_json() if self.org_policy is not None else None,
             "summary": self.summary(),
             "exit_code": self.exit_code,
         }
 
     def _result_json(self, result: ProbeResult) -> dict[str, Any]:
         out = result.to_json()
+        out.pop("by_generate", None)
+        out["probe"] = self.probed_by(result)
+        out["costs_tokens"] = self.costs_tokens(result)
         out["probed_at"] = _iso(result.probed_at)
         out["symbol"] = SYMBOLS[result.availability]
         out["explanation"] = self.explanation(result)
@@ -134,6 +158,7 @@ SYMBOLS: dict[Availability, str] = {
     Availability.AVAILABLE: "✓",
     Availability.NOT_SERVABLE_IN_REGION: "·",
     Availability.NOT_ENABLED: "○",
+    Availability.ORG_POLICY_BLOCKED: "⊗",
     Availability.NOT_FOUND_OR_NO_ACCESS: "?",
     Availability.DATA_SHARING_REQUIRED: "⇄",
     Availability.PERMISSION_DENIED: "✗",
@@ -147,6 +172,7 @@ DESCRIPTIONS: dict[Availability, str] = {
     Availability.AVAILABLE: "available: the project can call this model here",
     Availability.NOT_SERVABLE_IN_REGION: "not served in this location (400 FAILED_PRECONDITION)",
     Availability.NOT_ENABLED: "not enabled for the project in Model Garden (400 FAILED_PRECONDITION)",
+    Availability.ORG_POLICY_BLOCKED: "an organization policy (constraints/vertexai.allowedModels) blocks this model",
     Availability.NOT_FOUND_OR_NO_ACCESS: "model not found here, or the project has no access (404)",
     Availability.DATA_SHARING_REQUIRED: "needs data sharing with Anthropic enabled (403)",
     Availability.PERMISSION_DENIED: "your principal lacks an IAM permission (403)",
@@ -189,14 +215,18 @@ def run_audit(
     models: Sequence[str],
     regions: Sequence[str],
     *,
-    mode: ProbeMode = "count_tokens",
+    mode: AuditProbe = "auto",
     limits: Limits | None = None,
     cache: AuditCache | None = None,
     refresh: bool = False,
     quotas: bool = True,
     on_result: Callable[[ProbeResult], None] | None = None,
 ) -> Audit:
-    """Probe every (model, region) not fresh in the cache, concurrently, while reading quotas."""
+    """Probe every (model, region) not fresh in the cache, concurrently, while reading quotas.
+
+    ``auto`` probes with count-tokens and answers again with a 1-token generate request the pairs where
+    count-tokens is not served (``fallback``); its results are cached apart from the other modes'.
+    """
     started = time.monotonic()
     pairs = [(m, r) for m in models for r in regions]
     known = cache.get(mode, pairs) if cache is not None and not refresh else {}
@@ -213,21 +243,30 @@ def run_audit(
         # Resolve credentials here, once: a missing ADC is then one SetupError, not one per worker.
         _ = google.credentials
 
+    async def answered(probes: list[asyncio.Task[ProbeResult]]) -> list[ProbeResult]:
+        results = list(await asyncio.gather(*probes))
+        return await reprobe(google, project, results, limits) if mode == "auto" else results
+
     async def main() -> tuple[list[ProbeResult], QuotaReport]:
-        async with Prober(google, project, mode, limits) as prober:
+        async with Prober(google, project, "count_tokens" if mode == "auto" else mode, limits) as prober:
             with quiet_gc():
                 probes = await prober.dispatch(missing, on_result)
                 if not read_quotas:
                     report = cached_quotas or QuotaReport(False, reason="not read (--no-quotas)")
-                    return list(await asyncio.gather(*probes)), report
+                    return await answered(probes), report
                 # Read once every probe is on the wire: the read then runs while they are in flight
                 # instead of competing with the SDK for the CPU while they are built.
                 async with quotas_read_meanwhile(google, project) as quota_read:
-                    return list(await asyncio.gather(*probes)), await quota_read
+                    return await answered(probes), await quota_read
 
     fresh, report = asyncio.run(main())
     if cache is not None:
         cache.put(mode, fresh, report if cached_quotas is None else None)
     results = {**known, **{(r.model, r.region): r for r in fresh}}
+    policy = None
+    if any(r.availability is Availability.ORG_POLICY_BLOCKED for r in results.values()):
+        from vertex_claude_setup.gcp.org_policy import effective_policy
+
+        policy = effective_policy(google, project)  # which value blocks them, when the caller may read it
     return Audit(project, mode, list(models), list(regions), results, report,
-                 elapsed_s=time.monotonic() - started)
+                 elapsed_s=time.monotonic() - started, org_policy=policy)

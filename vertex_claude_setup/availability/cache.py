@@ -22,12 +22,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from vertex_claude_setup import config, localfiles
+from vertex_claude_setup import envnumbers, localfiles
 from vertex_claude_setup.errors import SetupError
 from vertex_claude_setup.gcp.quotas import QuotaReport
 
 from .classify import Availability
-from .probe import ProbeMode, ProbeResult
+from .fallback import AuditProbe
+from .probe import ProbeResult
 
 CACHE_FILE = "audit-cache.json"
 SCHEMA_VERSION = 1
@@ -40,7 +41,7 @@ CACHEABLE = frozenset({Availability.AVAILABLE, Availability.NOT_SERVABLE_IN_REGI
 
 def ttl_from_env() -> float:
     """``VERTEX_CLAUDE_AUDIT_CACHE_TTL`` (seconds) overrides the 15-minute default; 0 disables reuse."""
-    return config.env_number("VERTEX_CLAUDE_AUDIT_CACHE_TTL", DEFAULT_TTL_S)
+    return envnumbers.env_number("VERTEX_CLAUDE_AUDIT_CACHE_TTL", DEFAULT_TTL_S)
 
 
 def _stderr(message: str) -> None:
@@ -88,7 +89,7 @@ class AuditCache:
     def _fresh(self, stamp: float, now: float) -> bool:
         return now - stamp < self.ttl_s
 
-    def get(self, mode: ProbeMode, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], ProbeResult]:
+    def get(self, mode: AuditProbe, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], ProbeResult]:
         """Cached, still-fresh results for ``pairs`` (marked ``cached``)."""
         entries = self._load()["scopes"].get(self.scope, {}).get("probes", {}).get(mode, {})
         now = time.time()
@@ -114,7 +115,7 @@ class AuditCache:
         return {region: float(entry["ms"]) for region, entry in raw.items()
                 if now - float(entry["at"]) < LATENCY_HINT_TTL_S}
 
-    def put(self, mode: ProbeMode, results: list[ProbeResult], quotas: QuotaReport | None = None) -> None:
+    def put(self, mode: AuditProbe, results: list[ProbeResult], quotas: QuotaReport | None = None) -> None:
         """Store fresh ``CACHEABLE`` results, each location's round trip (any answer measures it) and a
         readable quota report; drop expired and fixable entries."""
         with self._lock:

@@ -11,8 +11,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from vertex_claude_setup.catalog import model_garden_url
 from vertex_claude_setup.gcp.errors import denied_permission, error_info
 from vertex_claude_setup.gcp.permissions import role_for
+
+# Model Garden's organization policy constraint: which publisher models (and actions) a project may use.
+ORG_POLICY_CONSTRAINT = "constraints/vertexai.allowedModels"
 
 
 class Availability(str, enum.Enum):
@@ -21,6 +25,7 @@ class Availability(str, enum.Enum):
     AVAILABLE = "AVAILABLE"
     NOT_SERVABLE_IN_REGION = "NOT_SERVABLE_IN_REGION"
     NOT_ENABLED = "NOT_ENABLED"
+    ORG_POLICY_BLOCKED = "ORG_POLICY_BLOCKED"
     NOT_FOUND_OR_NO_ACCESS = "NOT_FOUND_OR_NO_ACCESS"
     DATA_SHARING_REQUIRED = "DATA_SHARING_REQUIRED"
     PERMISSION_DENIED = "PERMISSION_DENIED"
@@ -39,7 +44,7 @@ class Availability(str, enum.Enum):
         """The model cannot be called here until the user acts (another region, access, enablement): there is
         nothing to log, and no apply can change that; a finding, never a failed change."""
         return self in {Availability.NOT_SERVABLE_IN_REGION, Availability.NOT_FOUND_OR_NO_ACCESS,
-                        Availability.NOT_ENABLED}
+                        Availability.NOT_ENABLED, Availability.ORG_POLICY_BLOCKED}
 
 
 @dataclass(frozen=True)
@@ -57,12 +62,6 @@ class Verdict:
         return {"class": self.availability.value, "http_status": self.http_status, "status": self.status,
                 "message": self.message, "fix": self.fix, **({"permission": self.permission} if self.permission
                                                               else {})}
-
-
-def model_garden_url(project: str, model: str) -> str:
-    """The console page where a Claude model is enabled (terms accepted) for a project."""
-    base = model.split("@")[0]
-    return f"https://console.cloud.google.com/vertex-ai/publishers/anthropic/model-garden/{base}?project={project}"
 
 
 def parse_error_body(body: Any) -> dict[str, Any]:
@@ -100,6 +99,13 @@ def classify(http_status: int, body: Any, *, project: str, model: str, region: s
     if reason == "BILLING_DISABLED" or "requires billing" in lowered:
         return Verdict(Availability.BILLING_DISABLED, http_status, status, message,
                        f"link a billing account: https://console.cloud.google.com/billing/linkedaccount?project={project}")
+    if ORG_POLICY_CONSTRAINT.lower() in lowered or _names_constraint(error.get("details")):
+        base = model.split("@")[0]
+        return Verdict(Availability.ORG_POLICY_BLOCKED, http_status, status, message,
+                       f"an organization policy ({ORG_POLICY_CONSTRAINT}) blocks {model} for project {project}: ask "
+                       f"an organization policy administrator to allow publishers/anthropic/models/{base}:predict "
+                       f"(`gcloud org-policies describe vertexai.allowedModels --project={project} --effective`), "
+                       "or configure a model it allows")
     if "not servable in region" in lowered:
         hints = _served_regions(model)
         also = f"; the catalog hints it is served in {', '.join(hints)}" if hints else ""
@@ -129,6 +135,11 @@ def classify(http_status: int, body: Any, *, project: str, model: str, region: s
                        f"https://console.cloud.google.com/iam-admin/quotas?project={project}")
     return Verdict(Availability.ERROR, http_status, status or "ERROR", message or f"HTTP {http_status}",
                    "retry later; if it persists, check https://status.cloud.google.com")
+
+
+def _names_constraint(details: Any) -> bool:
+    """A detail (PreconditionFailure violation, ErrorInfo metadata) that names the Model Garden constraint."""
+    return ORG_POLICY_CONSTRAINT in json.dumps(details or [], default=str)
 
 
 def _served_regions(model: str) -> list[str]:

@@ -38,8 +38,8 @@ PROBE_MESSAGES = [{"role": "user", "content": "ping"}]
 # Answers that cannot change while one command runs (the tool changes none of them): reused within it. Not
 # API_DISABLED (apply enables the API), nor quota, permission, billing or transient answers.
 LASTING_WITHIN_A_COMMAND = frozenset({Availability.AVAILABLE, Availability.NOT_SERVABLE_IN_REGION,
-                                      Availability.NOT_FOUND_OR_NO_ACCESS, Availability.NOT_ENABLED,
-                                      Availability.DATA_SHARING_REQUIRED})
+                                      Availability.NOT_FOUND_OR_NO_ACCESS, Availability.DATA_SHARING_REQUIRED,
+                                      Availability.ORG_POLICY_BLOCKED})
 # Latency hints in the same 10 ms band are ties: their pairs keep the caller's (model-major) interleaving.
 LATENCY_BUCKET_MS = 10.0
 
@@ -65,6 +65,8 @@ class ProbeResult:
     attempts: int
     probed_at: float
     cached: bool = False
+    # Answered by a 1-token generate request after count-tokens was not served there (``--probe auto``).
+    by_generate: bool = False
 
     @property
     def availability(self) -> Availability:
@@ -73,14 +75,15 @@ class ProbeResult:
     def to_json(self) -> dict[str, Any]:
         return {"model": self.model, "region": self.region, **self.verdict.to_json(),
                 "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
-                "attempts": self.attempts, "probed_at": self.probed_at, "cached": self.cached}
+                "attempts": self.attempts, "probed_at": self.probed_at, "cached": self.cached,
+                **({"by_generate": True} if self.by_generate else {})}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> ProbeResult:
         verdict = Verdict(Availability(raw["class"]), int(raw["http_status"]), str(raw["status"]),
                           str(raw["message"]), str(raw["fix"]), str(raw.get("permission", "")))
         return cls(raw["model"], raw["region"], verdict, raw.get("latency_ms"), int(raw.get("attempts", 1)),
-                   float(raw["probed_at"]), bool(raw.get("cached", False)))
+                   float(raw["probed_at"]), bool(raw.get("cached", False)), bool(raw.get("by_generate", False)))
 
     def as_cached(self) -> ProbeResult:
         return replace(self, cached=True)

@@ -9,6 +9,7 @@ import datetime as dt
 import difflib
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -96,6 +97,12 @@ def logs_requests(location: str) -> bool:
     return location_kind(location) == "region"
 
 
+def model_garden_url(project: str, model_id: str) -> str:
+    """The console page where a Claude model is enabled (terms accepted, use-case form) for a project."""
+    return (f"https://console.cloud.google.com/vertex-ai/publishers/anthropic/model-garden/{model_id.split('@')[0]}"
+            f"?project={project}")
+
+
 def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
@@ -138,6 +145,12 @@ def regions() -> dict[str, RegionInfo]:
     }
 
 
+@cache
+def count_tokens_locations() -> frozenset[str]:
+    """Locations Google documents ``count-tokens:rawPredict`` for (elsewhere it may not be served)."""
+    return frozenset(_read("regions.json").get("count_tokens", {}).get("locations", ()))
+
+
 def recommended_models() -> list[str]:
     """The default model set: the current recommended model of each family."""
     return [m.id for m in models().values() if m.recommended]
@@ -153,25 +166,71 @@ def _did_you_mean(value: str, choices: list[str], cutoff: float = 0.6) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
-def check_model_id(model_id: str) -> str:
-    """Why ``model_id`` is malformed (a one-line fix), or ``""`` when it has the Vertex form.
+def _preferred(ids: list[str]) -> str:
+    """Of one model's ids, the one Vertex serves as pinned: a dated id, the newest date first."""
+    return sorted(ids, key=lambda m: ("@" in m, m.split("@")[-1]), reverse=True)[0]
 
-    Ids unknown to the catalog but well-formed are allowed: Google ships models faster than catalogs.
+
+def _shape(model_id: str) -> str:
+    """The id with its version blanked: two ids of one shape are versions of one line, not typos of each other
+    (``claude-sonnet-6`` and ``claude-sonnet-4-6`` are both ``claude-sonnet-#``)."""
+    return re.sub(r"\d+(-\d+)*", "#", model_id)
+
+
+def suggest_model(value: str, known: Collection[str] | None = None, cutoff: float = 0.92) -> str | None:
+    """The id the user most likely meant, from ``known`` (default: the catalog), or None.
+
+    The same model named without its date gets the dated id Vertex serves (``claude-sonnet-4-5`` ->
+    ``claude-sonnet-4-5@20250929``). Otherwise the closest model above ``cutoff`` that is not merely another
+    version of the same line: ``claude-sonnet-6`` is a newer model, not a typo of ``claude-sonnet-5``.
     """
+    by_name: dict[str, list[str]] = {}
+    for model_id in models() if known is None else known:
+        by_name.setdefault(model_id.split("@")[0], []).append(model_id)
+    name = value.lower().split("@")[0]
+    if name in by_name:
+        others = [m for m in by_name[name] if m != value]
+        return _preferred(others) if others else None
+    best, score = "", 0.0
+    for candidate in by_name:
+        if _shape(candidate) == _shape(name):
+            continue
+        ratio = difflib.SequenceMatcher(None, name, candidate).ratio()
+        if ratio > score:
+            best, score = candidate, ratio
+    return _preferred(by_name[best]) if best and score >= cutoff else None
+
+
+def check_model_id(model_id: str, live: Collection[str] | None = None) -> str:
+    """Why ``model_id`` is malformed or a near miss (a one-line fix), or ``""`` when it has the Vertex form.
+
+    ``live`` is Model Garden's list when it was read (``catalog.live``): its models are known too. Ids unknown
+    to both but well-formed are allowed: Google ships models faster than catalogs.
+    """
+    known = set(models()) | set(live or ())
     dashed = _DASHED_DATE_RE.fullmatch(model_id)
     if dashed:
         return f"Vertex model ids put the date after '@': use '{dashed.group(1)}@{dashed.group(2)}'"
     if not MODEL_ID_RE.fullmatch(model_id):
-        hint = _did_you_mean(model_id, list(models()))
+        hint = suggest_model(model_id, known, cutoff=0.6)
         return "use a Vertex id like 'claude-sonnet-4@20250514' (see `vertex-claude-setup models`)" + (
-            f"; {hint}" if hint else ""
-        )
-    if model_id not in models():
-        # Only a very near miss is an error: a new model may be close to an old one.
-        hint = _did_you_mean(model_id, list(models()), cutoff=0.92)
+            f"; did you mean '{hint}'?" if hint else "")
+    if model_id not in known:
+        hint = suggest_model(model_id, known)
+        if hint and "@" not in model_id and hint.split("@")[0] == model_id:
+            return f"Vertex AI serves this model with its date; did you mean '{hint}'?"
         if hint:
-            return f"not in the catalog; {hint}"
+            where = "the catalog or Model Garden's list" if live is not None else "the catalog"
+            return f"not in {where}; did you mean '{hint}'?"
         return _family_typo(model_id)
+    return ""
+
+
+def model_form_problem(model_id: str) -> str:
+    """Why ``model_id`` is not a Vertex id at all, or ``""``: checked before any call, whatever Model Garden's
+    list turns out to hold (only whether a well-formed id is known waits for that list)."""
+    if _DASHED_DATE_RE.fullmatch(model_id) or not MODEL_ID_RE.fullmatch(model_id):
+        return check_model_id(model_id)
     return ""
 
 
@@ -255,11 +314,21 @@ def check_region(region: str) -> str:
     return "unknown Vertex AI location" + (f"; {hint}" if hint else "; e.g. us-east5, europe-west1 or global")
 
 
-def require_model(model_id: str, what: str = "model") -> None:
-    """Raise a ConfigError naming the model when it is malformed or retired."""
-    problem = check_model_id(model_id) or retired_error(model_id)
+def require_model(model_id: str, what: str = "model", live: Collection[str] | None = None) -> None:
+    """Raise a ConfigError naming the model when it is malformed, a near miss or retired."""
+    problem = check_model_id(model_id, live) or retired_error(model_id)
     if problem:
-        raise ConfigError(f"{what} '{model_id}': {problem}")
+        raise ConfigError(f"{what} '{model_id}': {problem}", live_hint(model_id, problem, live))
+
+
+def live_hint(model_id: str, problem: str, live: Collection[str] | None) -> str:
+    """For another version of a catalog model, checked without Model Garden's list: how to read that list
+    (the version may be newer than this catalog)."""
+    meant = re.search(r"did you mean '([^']+)'", problem)
+    if live is None and problem.startswith("not in the catalog") and meant and "@" in model_id and (
+            meant.group(1).split("@")[0] == model_id.split("@")[0]):
+        return "if it is newer than this catalog, `vertex-claude-setup models --live` reads Model Garden's list"
+    return ""
 
 
 def require_region(region: str, what: str = "region") -> None:

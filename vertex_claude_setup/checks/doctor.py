@@ -147,6 +147,24 @@ def _api_check(google: GoogleApis, project: str) -> Check:
 Rows = list[tuple[str, tuple[str, ...]]]  # permission, the commands that need it
 
 
+def _org_policy_check(google: GoogleApis, project: str) -> Check:
+    """The effective constraints/vertexai.allowedModels against the configured models, when it can be read."""
+    from vertex_claude_setup.gcp.org_policy import CONSTRAINT, effective_policy
+
+    policy = effective_policy(google, project)
+    if not policy.readable:
+        return Check("org policy", "WARN", f"{CONSTRAINT} not read: {policy.reason}",
+                     f"{policy.hint or 'grant roles/orgpolicy.policyViewer'} (optional: then doctor and "
+                     "`regions audit` say which models an organization policy blocks)")
+    blocked = [m for m in google.config.models if policy.blocks(m)]
+    if blocked:
+        names = ", ".join(f"publishers/anthropic/models/{m.split('@')[0]}:predict" for m in blocked)
+        return Check("org policy", "FAIL", f"{CONSTRAINT} blocks {', '.join(blocked)} ({policy.why(blocked[0])})",
+                     f"ask an organization policy administrator to allow {names} for project {project}, or "
+                     "configure models it allows")
+    return Check("org policy", "PASS", f"{CONSTRAINT} allows every configured model")
+
+
 def _permissions(google: GoogleApis, project: str, principal: str, checks: list[Check],
                  rows: Rows) -> list[PermissionCheck]:
     from vertex_claude_setup.gcp import projects
@@ -190,5 +208,6 @@ def diagnose(google: GoogleApis, rows: Rows) -> Report:
     report.checks.append(_project_check(google, project))
     report.checks.append(_billing_check(google, project))
     report.checks.append(_api_check(google, project))
+    report.checks.append(_org_policy_check(google, project))
     report.permissions = _permissions(google, project, ident.principal, report.checks, rows)
     return report

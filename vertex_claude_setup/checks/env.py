@@ -22,7 +22,7 @@ from vertex_claude_setup.availability.classify import Availability, Verdict
 
 if TYPE_CHECKING:
     from vertex_claude_setup.availability.cache import AuditCache
-    from vertex_claude_setup.availability.probe import ProbeMode
+    from vertex_claude_setup.availability.fallback import AuditProbe
     from vertex_claude_setup.config import Config
     from vertex_claude_setup.gcp.session import GoogleApis
 
@@ -30,7 +30,8 @@ Target = Literal["claude-code", "sdk"]
 Format = Literal["sh", "fish", "dotenv", "json"]
 FORMATS: tuple[str, ...] = ("sh", "fish", "dotenv", "json")
 CACHE_FILE = "audit-cache.json"  # = auditcache.CACHE_FILE (not imported: keeps `env --for sdk` light)
-PROBE_ORDER: tuple[ProbeMode, ...] = ("generate", "count_tokens")  # later modes override earlier ones
+# Later modes override earlier ones: auto (count-tokens, generate where it is not served) is the most exact.
+PROBE_ORDER: tuple[AuditProbe, ...] = ("generate", "count_tokens", "auto")
 SERVED = {Availability.AVAILABLE, Availability.QUOTA_EXHAUSTED}  # quota is a limit, not a region problem
 FAMILY_VARS = {"opus": "ANTHROPIC_DEFAULT_OPUS_MODEL", "sonnet": "ANTHROPIC_DEFAULT_SONNET_MODEL",
                "haiku": "ANTHROPIC_DEFAULT_HAIKU_MODEL", "fable": "ANTHROPIC_DEFAULT_FABLE_MODEL"}
@@ -64,11 +65,12 @@ def read_audit_cache(google: GoogleApis, pairs: list[tuple[str, str]]) -> dict[t
 
 
 def probe(google: GoogleApis, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Verdict]:
-    """A count-tokens call per (model, region), concurrently: cheap, no quota spent, classified and cached."""
-    from vertex_claude_setup.availability.probe import probe_pairs
+    """A count-tokens call per (model, region), concurrently: cheap, no quota spent, classified and cached
+    (``--probe auto``: a 1-token generate request only where count-tokens is not served)."""
+    from vertex_claude_setup.availability.fallback import probe_pairs_auto
 
-    results = probe_pairs(google, google.config.project, pairs)
-    _cache(google).put("count_tokens", results)
+    results = probe_pairs_auto(google, google.config.project, pairs)
+    _cache(google).put("auto", results)
     return {(r.model, r.region): r.verdict for r in results}
 
 

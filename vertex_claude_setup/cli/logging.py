@@ -56,13 +56,13 @@ def verify(ctx: click.Context, fmt: str, output: Path | None) -> None:
     ctx.exit(report.exit_code)
 
 
-def _pair(model: str, region: str) -> None:
+def _pair(model: str, region: str, live: set[str] | None) -> None:
     from vertex_claude_setup import catalog
     from vertex_claude_setup.errors import ConfigError
 
-    problem = catalog.check_model_id(model) or catalog.retired_error(model)
+    problem = catalog.check_model_id(model, live) or catalog.retired_error(model)
     if problem:
-        raise ConfigError(f"--model '{model}': {problem}")
+        raise ConfigError(f"--model '{model}': {problem}", catalog.live_hint(model, problem, live))
     problem = catalog.check_region(region)
     if problem:
         raise ConfigError(f"--region '{region}': {problem}")
@@ -94,9 +94,9 @@ def enable(ctx: click.Context, model: str, region: str) -> None:
     from vertex_claude_setup.steps.logging_dataset import LoggingDatasetStep
     from vertex_claude_setup.steps.request_logging import RequestLoggingStep
 
-    from .runtime import open_runtime
+    from .runtime import live_ids, open_runtime
 
-    _pair(model, region)
+    _pair(model, region, live_ids(options(ctx)))
     with open_runtime(options(ctx)) as rt:
         dataset_message = workflow.run_single(rt.context(), LoggingDatasetStep())
         step = RequestLoggingStep(only=[(model, region)], exact_rate=True)
@@ -125,9 +125,9 @@ def disable(ctx: click.Context, model: str, region: str, yes: bool) -> None:
     """
     from vertex_claude_setup.gcp import publisher_config
 
-    from .runtime import open_runtime
+    from .runtime import live_ids, open_runtime
 
-    _pair(model, region)
+    _pair(model, region, live_ids(options(ctx)))
     with open_runtime(options(ctx)) as rt:
         project = rt.config.project
         current = publisher_config.fetch(rt.google, project, region, model).get("loggingConfig") or {}

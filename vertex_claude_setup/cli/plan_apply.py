@@ -79,7 +79,7 @@ def plan(ctx: click.Context, out: Path | None, detailed_exitcode: bool, as_json:
     from .terminal import Output
 
     screen = Output(options(ctx).no_color)
-    with open_runtime(options(ctx)) as rt:
+    with open_runtime(options(ctx), live="stale") as rt:
         announce_project(rt.config, screen)
         the_plan = read_plan(rt, screen)
     if out is not None:
@@ -123,7 +123,7 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
     from .terminal import Counter, Output, stop_on_interrupt
 
     screen = Output(options(ctx).no_color)
-    with open_runtime(options(ctx)) as rt:
+    with open_runtime(options(ctx), live="stale") as rt:
         announce_project(rt.config, screen)
         refuse_environment_override(rt.config)
         saved = planfile.load(plan_file, STEP_NAMES) if plan_file is not None else None

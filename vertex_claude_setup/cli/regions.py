@@ -19,17 +19,19 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 _PROBES = {"count-tokens": "count_tokens", "generate": "generate"}
+# auto: count-tokens, and a 1-token generate request for the pairs where count-tokens is not served.
+_AUDIT_PROBES = {"auto": "auto", **_PROBES}
 
 
 def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
-def _check_models(models: list[str], what: str) -> None:
+def _check_models(models: list[str], what: str, live: set[str] | None) -> None:
     from vertex_claude_setup import catalog
 
     for model in models:
-        catalog.require_model(model, what)
+        catalog.require_model(model, what, live)
         warning = catalog.model_warning(model)
         if warning:
             click.echo(f"Warning: {warning}", err=True)
@@ -113,13 +115,15 @@ def regions_list(as_json: bool) -> None:
 @click.option("--regions", "regions_opt", default=None, metavar="LOCATIONS",
               help="Comma-separated locations (default: the configured regions).")
 @click.option("--all-regions", is_flag=True, help="Every location where Claude may be served (catalog hints).")
-@click.option("--probe", "probe_name", type=click.Choice(list(_PROBES)), default="count-tokens", show_default=True,
-              help="count-tokens is free; generate sends a real 1-token request.")
+@click.option("--probe", "probe_name", type=click.Choice(list(_AUDIT_PROBES)), default="auto", show_default=True,
+              help="count-tokens is free; generate sends a real 1-token request; auto uses count-tokens and "
+                   "generate only where count-tokens is not served (the report marks those pairs).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "html"]), default="table",
               show_default=True, help="Output format.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the report to FILE instead of stdout.")
-@click.option("--refresh", is_flag=True, help="Ignore cached results (15 min TTL) and probe again.")
+@click.option("--refresh", is_flag=True, help="Ignore cached results (15 min TTL) and probe again (and read Model "
+                                             "Garden's list again if `models --live` cached it).")
 @click.option("--no-quotas", is_flag=True, help="Do not read quotas (Cloud Quotas API).")
 @click.option("--concurrency", default=192, show_default=True, type=click.IntRange(1, 4096),
               help="Probes in flight at once, overall.")
@@ -145,21 +149,21 @@ def regions_audit(ctx: click.Context, models_opt: str | None, regions_opt: str |
     from vertex_claude_setup.availability.audit import run_audit
 
     from .render import audit as report
-    from .runtime import open_runtime
+    from .runtime import live_ids, open_runtime
 
     if all_regions and regions_opt:
         raise click.UsageError("pass either --regions or --all-regions, not both")
     limits = _limits(concurrency, per_host, timeout)
     models, regions = _split(models_opt), _split(regions_opt)
-    _check_models(models, "--models")
+    _check_models(models, "--models", live_ids(options(ctx)))
     _check_regions(regions, "--regions")
-    with open_runtime(options(ctx)) as rt:
+    with open_runtime(options(ctx), live="refresh" if refresh else "stale") as rt:
         models = models or list(rt.config.models)
         if not models_opt:
-            _check_models(models, "models")
+            _check_models(models, "models", rt.live_ids)
         regions = catalog.claude_regions() if all_regions else (regions or list(rt.config.regions))
         with _progress(len(models) * len(regions)) as on_result:
-            result = run_audit(rt.google, rt.config.project, models, regions, mode=_PROBES[probe_name],  # type: ignore[arg-type]
+            result = run_audit(rt.google, rt.config.project, models, regions, mode=_AUDIT_PROBES[probe_name],  # type: ignore[arg-type]
                                limits=limits, cache=_cache(rt), refresh=refresh, quotas=not no_quotas,  # type: ignore[arg-type]
                                on_result=on_result)
     from .terminal import color_enabled
@@ -201,11 +205,11 @@ def regions_best(ctx: click.Context, model: str, regions_opt: str | None, sample
     from vertex_claude_setup.availability.classify import Availability
     from vertex_claude_setup.availability.ranking import rank_regions
 
-    from .runtime import open_runtime
+    from .runtime import live_ids, open_runtime
 
     if not 1 <= samples <= 20:
         raise click.UsageError("--samples must be between 1 and 20")
-    _check_models([model], "model")
+    _check_models([model], "model", live_ids(options(ctx)))
     regions = _split(regions_opt)
     _check_regions(regions, "--regions")
     regions = regions or catalog.claude_regions()

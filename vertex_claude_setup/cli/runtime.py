@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from vertex_claude_setup.config import Config
@@ -41,11 +41,61 @@ class Runtime:
 
         return Context(self.config, self.google)
 
+    @property
+    def live_ids(self) -> set[str] | None:
+        """Model Garden's list of Claude ids when it was read (``models --live``), for "did you mean"."""
+        from vertex_claude_setup.catalog import live
 
-def load_config(opts: Options) -> Config:
+        found = live.load(self.config.state_dir, live.EMULATOR if self.google.emulator is not None else live.GOOGLE)
+        return found.ids() if found is not None else None
+
+
+def live_scope(opts: Options) -> str:
+    """``emulator`` under ``--emulator`` or ``VERTEX_CLAUDE_EMULATOR_HOST``, else ``google``."""
+    from vertex_claude_setup.catalog import live
+    from vertex_claude_setup.gcp.session import EmulatorTarget
+
+    return live.EMULATOR if opts.emulator or EmulatorTarget.from_env() is not None else live.GOOGLE
+
+
+def live_ids(opts: Options) -> set[str] | None:
+    """Model Garden's list from the cache beside the config, before a runtime is opened (flag checks)."""
+    from vertex_claude_setup import config
+    from vertex_claude_setup.catalog import live
+
+    path, named = config.config_file(opts.config_path)
+    found = live.load(config.state_dir_for(str(path) if named or path.exists() else ""), live_scope(opts))
+    return found.ids() if found is not None else None
+
+
+def load_config(opts: Options, *, check_models: bool = True) -> Config:
     from vertex_claude_setup import config
 
-    return config.load(opts.config_path, opts.overrides)
+    return config.load(opts.config_path, opts.overrides, live_scope=live_scope(opts), check_models=check_models)
+
+
+# How a command uses Model Garden's list: "" reads the cache only; "stale" also reads Model Garden again when
+# the cache exists and has expired (plan, apply, regions audit); "refresh" when it exists at all (--refresh).
+LiveCatalog = Literal["", "stale", "refresh"]
+
+
+def _refresh_live(google: GoogleApis, cfg: Config, *, refresh: bool) -> None:
+    """Bring an existing Model Garden cache up to date; a failure leaves the old list and says so."""
+    import click
+
+    from vertex_claude_setup.catalog import live
+
+    cached = live.load(cfg.state_dir, live.EMULATOR if google.emulator is not None else live.GOOGLE)
+    if cached is None or (cached.fresh() and not refresh):
+        return  # nothing to bring up to date: the Model Garden module and its client stay unimported
+    from vertex_claude_setup.errors import SetupError
+    from vertex_claude_setup.gcp.model_garden import live_catalog
+
+    try:
+        live_catalog(google, cfg.state_dir, refresh=refresh)
+    except SetupError as exc:
+        click.echo(f"Warning: Model Garden's list of Claude models was not read again: {exc.message}; model ids "
+                   "are checked against the cached list", err=True)
 
 
 def emulator_state_path(cfg: Config) -> Path:
@@ -53,17 +103,25 @@ def emulator_state_path(cfg: Config) -> Path:
 
 
 @contextlib.contextmanager
-def open_runtime(opts: Options) -> Iterator[Runtime]:
-    """Resolve config and endpoints; under ``--emulator`` run the in-process emulator for the command."""
+def open_runtime(opts: Options, *, live: LiveCatalog = "", check_models: bool = True) -> Iterator[Runtime]:
+    """Resolve config and endpoints; under ``--emulator`` run the in-process emulator for the command.
+
+    With ``live``, an expired Model Garden list is read again before the config's model ids are checked;
+    ``check_models=False`` skips that check (``models --live``, which reads the list those ids are checked against).
+    """
     from vertex_claude_setup.gcp.retry import RetryPolicy
     from vertex_claude_setup.gcp.session import EmulatorTarget, GoogleApis
 
-    cfg = load_config(opts)
+    cfg = load_config(opts, check_models=check_models and not live)
     RetryPolicy.from_env()  # a bad VERTEX_CLAUDE_RETRY_* setting is an error before any call, not in the middle
     if not opts.emulator:
         external = EmulatorTarget.from_env()
         target = f"emulator {external.http.removeprefix('http://')}" if external else "google"
-        yield Runtime(cfg, GoogleApis(cfg, external), None, target)
+        google = GoogleApis(cfg, external)
+        if live:
+            _refresh_live(google, cfg, refresh=live == "refresh")
+            cfg = load_config(opts, check_models=check_models)
+        yield Runtime(cfg, google, None, target)
         return
     from vertex_claude_setup import localfiles
     from vertex_claude_setup.emulator import Emulator, State
@@ -77,6 +135,10 @@ def open_runtime(opts: Options) -> Iterator[Runtime]:
     emu = Emulator(state)
     url = emu.start()
     try:
-        yield Runtime(cfg, GoogleApis(cfg, EmulatorTarget(http=url, grpc=emu.grpc_target)), emu, "emulator")
+        google = GoogleApis(cfg, EmulatorTarget(http=url, grpc=emu.grpc_target))
+        if live:
+            _refresh_live(google, cfg, refresh=live == "refresh")
+            cfg = load_config(opts, check_models=check_models)
+        yield Runtime(cfg, google, emu, "emulator")
     finally:
         emu.stop()

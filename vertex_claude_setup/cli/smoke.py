@@ -41,12 +41,12 @@ def smoke_test(ctx: click.Context, everything: bool, stream: bool, model: str | 
     from vertex_claude_setup.checks import smoke
 
     from .render import checks as checkreport
-    from .runtime import open_runtime
+    from .runtime import live_ids, open_runtime
 
     if everything and (model or region):
         raise click.UsageError("--all calls every configured pair: drop --model/--region, or drop --all")
     if model:
-        catalog.require_model(model, "--model")
+        catalog.require_model(model, "--model", live_ids(options(ctx)))
     if region:
         catalog.require_region(region, "--region")
     with open_runtime(options(ctx)) as rt:

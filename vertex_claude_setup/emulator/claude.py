@@ -2,7 +2,9 @@
 
 Availability per (project, location, model) comes from the scenario (``[availability]``) or, by default,
 from the catalog's region hints — so the demo shows a realistic mixed matrix. Every unavailable class
-answers with Google's real status and message text.
+answers with Google's real status and message text. ``[availability] no_count_tokens = ["LOCATION", …]``
+lists locations that do not serve count-tokens (a 404 for ``…/models/count-tokens``, whatever the model);
+Model Garden enablement (model_garden.py) and organization policies (orgpolicy.py) come before the class.
 """
 
 from __future__ import annotations
@@ -43,15 +45,21 @@ def availability_of(state: State, project: dict[str, Any], location: str, model:
         for candidate in (f"{model}|{location}", key, f"{model}|*", f"*|{location}"):
             if candidate in table:
                 return str(table[candidate])
+    from .model_garden import enablement, extra_model
+
     default = (state.data.get("availability") or {}).get("default", "hints")
     info = catalog.models().get(model)
-    if info is None or info.status() == "retired":
+    extra = extra_model(state, model) if info is None else None
+    if (info is None and extra is None) or (info is not None and info.status() == "retired"):
         return "NOT_FOUND"
+    if enablement(project, model) != "ENABLED":  # Model Garden enablement is per project, every location
+        return "NOT_ENABLED"
     if default == "hints":
-        if location not in info.region_hints:
+        hints = info.region_hints if info is not None else tuple((extra or {}).get("regions") or (location,))
+        if location not in hints:
             return "NOT_SERVABLE_IN_REGION"
         # Fable ("covered" models) needs data sharing with Anthropic enabled per model location.
-        return "DATA_SHARING_REQUIRED" if info.family == "fable" else "AVAILABLE"
+        return "DATA_SHARING_REQUIRED" if info is not None and info.family == "fable" else "AVAILABLE"
     return str(default)
 
 
@@ -194,11 +202,18 @@ def _prepare(req: Request, *, count_tokens: bool) -> tuple[dict[str, Any], str, 
     project = vertex_project(req, "aiplatform.endpoints.predict")
     path = _model_path(req.params["projectsId"], location, model or req.params["modelsId"])
     _check_host(req, location, path)
+    if count_tokens and location in ((req.state.data.get("availability") or {}).get("no_count_tokens") or ()):
+        # A location that does not serve count-tokens: Google has no publisher model of that name there.
+        raise _not_found(_model_path(req.params["projectsId"], location, "count-tokens"))
     invalid = _validate_messages_body(req.body, count_tokens=count_tokens)
     if count_tokens and not model:
         invalid = _anthropic_error("invalid_request_error", "model: field required")
     if invalid is not None:
         return project, location, model, invalid
+    from .orgpolicy import blocked_error, blocks
+
+    if blocks(req.state, project, model):  # the organization policy comes before the model's own answer
+        raise blocked_error(project, model)
     cls = availability_of(req.state, project, location, model)
     _raise_for_class(cls, project, location, model, path)
     _consume_quota(req.state, project, location, model, consume=not count_tokens)

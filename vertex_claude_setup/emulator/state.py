@@ -187,10 +187,12 @@ class State:
 
 # What a scenario may say. Emulator modules read their own sections (availability, quotas, principal…).
 SCENARIO_KEYS = {"defaults", "faults", "seed", "projects", "extra", "availability", "quotas", "principal",
-                 "region_latency_ms", "propagation", "concurrent_writes", "triggers", "operation_faults"}
+                 "region_latency_ms", "propagation", "concurrent_writes", "triggers", "operation_faults",
+                 "model_garden", "org_policies"}
 PROJECT_KEYS = {"number", "state", "display_name", "parent", "billing_enabled", "enabled_services", "permissions",
                 "exists", "iam_policy", "availability", "quotas", "publisherModelConfigs", "bigquery", "log_buckets",
-                "iam_races", "iam_race_audit_config", "billingAccountName", "log_storage_location", "propagation"}
+                "iam_races", "iam_race_audit_config", "billingAccountName", "log_storage_location", "propagation",
+                "model_enablement"}
 FAULT_KEYS = {"method", "path", "host", "region", "status", "grpc_status", "message", "reason", "domain", "metadata",
               "times", "rate", "latency_ms", "retry_delay", "reset", "service_disabled"}
 # ``[[propagation]]``: endpoints that still answer SERVICE_DISABLED after an enable completed (serviceusage.py).
@@ -230,6 +232,30 @@ def check_scenario(raw: Any, where: str) -> None:
                              "write it as [[concurrent_writes]] with keys")
         _known(where, f"concurrent_writes[{i}].", rule, WRITE_KEYS)
     _check_chaos(raw, where)
+    _check_model_garden(raw, where)
+
+
+def _check_model_garden(raw: dict[str, Any], where: str) -> None:
+    """``[model_garden]`` (extra and withdrawn publisher models) and each project's ``model_enablement``."""
+    from .model_garden import ENABLEMENT, EXTRA_MODEL_KEYS, MODEL_GARDEN_KEYS
+
+    section = raw.get("model_garden") or {}
+    _known(where, "model_garden.", section, MODEL_GARDEN_KEYS)
+    for resource, constraints in (raw.get("org_policies") or {}).items():
+        if not resource.startswith(("organizations/", "folders/", "projects/")) or not isinstance(constraints, dict):
+            raise SetupError(f"{where}: org_policies.{resource} must be a table of constraint -> policy spec, keyed "
+                             "by organizations/N, folders/N or projects/ID",
+                             '[org_policies."folders/42"] with "vertexai.allowedModels" = {rules = [...]}')
+    for i, extra in enumerate(section.get("extra_models") or []):
+        if not isinstance(extra, dict) or not extra.get("id"):
+            raise SetupError(f"{where}: model_garden.extra_models[{i}] needs an id",
+                             'write it as {id = "claude-x@20270101", launch_stage = "GA"}')
+        _known(where, f"model_garden.extra_models[{i}].", extra, EXTRA_MODEL_KEYS)
+    for project_id, spec in (raw.get("projects") or {}).items():
+        for model, value in ((spec or {}).get("model_enablement") or {}).items():
+            if value not in ENABLEMENT:
+                raise SetupError(f"{where}: projects.{project_id}.model_enablement.{model} = {value!r}",
+                                 f"use one of {', '.join(ENABLEMENT)}")
 
 
 def _check_chaos(raw: dict[str, Any], where: str) -> None:

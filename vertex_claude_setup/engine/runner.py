@@ -63,11 +63,14 @@ def plan_steps(ctx: Context, steps: Sequence[Step], project: str,
 
     ``on_step`` hears each step as it is read (a progress line), from the reading threads.
     """
+    by_name = {s.name: s for s in steps}
 
     def work(step: Step, upstream: dict[str, StepPlan]) -> StepPlan:
         failed = [d for d, p in upstream.items() if not p.ok]
         if failed:
-            return StepPlan(step=step.name, skipped=f"depends on {', '.join(failed)}, which failed")
+            # Name the cause, not the steps that were skipped because of it too.
+            named = [d for d in failed if not set(by_name[d].depends_on) & set(failed)] or failed
+            return StepPlan(step=step.name, skipped=f"depends on {', '.join(named)}, which failed")
         # Pending-ness is transitive: two hops behind a pending change, state is still "known after apply".
         pending = frozenset(d for d, p in upstream.items() if p.changes or p.after_upstream)
         step_ctx = Context(ctx.config, ctx.google, pending_upstream=pending)

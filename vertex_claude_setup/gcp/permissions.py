@@ -26,6 +26,11 @@ ROLE_FOR_PERMISSION: dict[str, str] = {
     "logging.buckets.list": "roles/logging.viewer",
     "logging.buckets.update": "roles/logging.configWriter",
     "cloudquotas.quotas.get": "roles/cloudquotas.viewer",
+    "orgpolicy.policy.get": "roles/orgpolicy.policyViewer",
+    # Enabling a partner model in Model Garden (gcp/model_garden.py ENABLE_PERMISSIONS).
+    "consumerprocurement.entitlements.get": "roles/consumerprocurement.entitlementManager",
+    "consumerprocurement.consents.check": "roles/consumerprocurement.entitlementManager",
+    "consumerprocurement.consents.grant": "roles/consumerprocurement.entitlementManager",
 }
 
 

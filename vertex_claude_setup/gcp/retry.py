@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from google.api_core.retry import RetryFailureReason
 
-from vertex_claude_setup import config
+from vertex_claude_setup import envnumbers
 
 T = TypeVar("T")
 
@@ -64,8 +64,8 @@ class RetryPolicy:
     @classmethod
     def from_env(cls) -> RetryPolicy:
         """The defaults, overridden by the environment (junk there is a one-line ConfigError naming it)."""
-        return cls(initial=config.env_number(INITIAL_ENV, cls.initial),
-                   deadline=config.env_number(DEADLINE_ENV, cls.deadline))
+        return cls(initial=envnumbers.env_number(INITIAL_ENV, cls.initial),
+                   deadline=envnumbers.env_number(DEADLINE_ENV, cls.deadline))
 
 
 class Deadline:

@@ -211,6 +211,32 @@ class GoogleApis:
 
         return self._cached("serviceusage", build)
 
+    def model_garden_client(self) -> Any:
+        """``aiplatform_v1beta1.ModelGardenServiceClient`` over REST on the global Vertex AI host.
+
+        Imported here, on first use only: the package loads every v1beta1 service (about a second), which
+        a command that does not read Model Garden must never pay for.
+        """
+
+        def build() -> Any:
+            from google.cloud.aiplatform_v1beta1.services.model_garden_service import ModelGardenServiceClient
+
+            return ModelGardenServiceClient(credentials=self.credentials, transport="rest",
+                                            client_options={"api_endpoint": self.vertex_endpoint("global")})
+
+        return self._cached("model_garden", build)
+
+    def org_policy_client(self) -> Any:
+        """``orgpolicy_v2.OrgPolicyClient`` over REST (google-cloud-org-policy)."""
+
+        def build() -> Any:
+            from google.cloud.orgpolicy_v2.services.org_policy import OrgPolicyClient
+
+            return OrgPolicyClient(credentials=self.credentials, transport="rest",
+                                   client_options=self.client_options("orgpolicy"))
+
+        return self._cached("orgpolicy", build)
+
     def anthropic_client(self, region: str, *, asynchronous: bool = False, max_retries: int = 0,
                          timeout: float | None = None, http_client: Any = None) -> Any:
         """``AnthropicVertex`` (or ``AsyncAnthropicVertex``) for ``region``, pointed at the right host.

@@ -13,18 +13,20 @@ if TYPE_CHECKING:
 
 
 # Every step name a plan can hold (a saved plan naming any other is refused); a test keeps it in sync.
-STEP_NAMES = ("project", "api", "availability", "logging-dataset", "request-logging", "audit-logs", "log-bucket",
-              "smoke_test")
+STEP_NAMES = ("project", "api", "model_garden", "availability", "logging-dataset", "request-logging", "audit-logs",
+              "log-bucket", "smoke_test")
 
 
 def all_steps(config: Config) -> list[Step]:
-    """Every step the config asks for (later steps: availability, logging, smoke test)."""
+    """Every step the config asks for: project, API, Model Garden enablement, availability, logging, smoke test."""
     from .api import ApiStep
     from .availability import AvailabilityStep
+    from .model_garden import ModelGardenStep
     from .project import ProjectStep
     from .smoke import SmokeStep
 
-    steps: list[Step] = [ProjectStep(), ApiStep(), AvailabilityStep(), *logging_steps(config)]
+    steps: list[Step] = [ProjectStep(), ApiStep(), ModelGardenStep(config.model_garden.enable), AvailabilityStep(),
+                         *logging_steps(config)]
     if config.smoke_test.enabled:
         steps.append(SmokeStep())
     return steps

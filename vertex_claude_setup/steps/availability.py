@@ -18,7 +18,8 @@ class AvailabilityStep(Step):
     """Probe the configured models × regions; report, never change."""
 
     name = "availability"
-    depends_on = ("api",)
+    # After Model Garden: a model apply enables there is probed once it is enabled ("known after apply").
+    depends_on = ("api", "model_garden")
     read_permissions = ("aiplatform.endpoints.predict",)  # count tokens
 
     def read(self, ctx: Context) -> Any:
@@ -30,16 +31,21 @@ class AvailabilityStep(Step):
         cfg = ctx.config
         cache = AuditCache(cfg.state_dir / CACHE_FILE, cache_target(ctx.google), cfg.project)
         # Always fresh (plan reads real state); the answers refresh the audit cache for later commands.
-        audit = run_audit(ctx.google, cfg.project, list(cfg.models), list(cfg.regions), cache=cache,
+        audit = run_audit(ctx.google, cfg.project, list(cfg.models), list(cfg.regions), mode="auto", cache=cache,
                           refresh=True, quotas=False)
         return {"deferred": False, "pairs": [
             {"model": r.model, "region": r.region, "class": r.availability.value, "fix": r.verdict.fix,
-             "message": r.verdict.message} for r in audit.ordered()]}
+             "message": r.verdict.message, **({"probe": "generate"} if r.by_generate else {})}
+            for r in audit.ordered()]}
 
     def check(self, ctx: Context, observed: Any) -> list[Finding]:
         findings = [Finding(self.name, "warning", warning,
                             "update models in vertex-claude.toml (`vertex-claude-setup models` lists them)")
                     for warning in (catalog.model_warning(m) for m in ctx.config.models) if warning]
+        if observed.get("deferred") and "api" not in observed.get("waiting_for", ["api"]):
+            return [*findings, Finding(self.name, "info",
+                                       "model availability: known after apply (Model Garden enables the "
+                                       "configured models first); apply checks it once they are enabled")]
         if observed.get("deferred"):
             return [*findings, Finding(self.name, "info",
                                        "model availability: known after apply (the Vertex AI API is being "
@@ -53,4 +59,9 @@ class AvailabilityStep(Step):
         if not bad:
             findings.append(Finding(self.name, "info", f"all {len(pairs)} configured (model, region) pairs are "
                                                        "available"))
+        generated = [p for p in pairs if p.get("probe") == "generate"]
+        if generated:
+            where = ", ".join(f"{p['model']} in {p['region']}" for p in generated)
+            findings.append(Finding(self.name, "info", f"probed with a 1-token generate request (count-tokens is "
+                                                       f"not served there): {where}"))
         return findings

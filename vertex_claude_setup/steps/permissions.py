@@ -29,6 +29,13 @@ def _once(permissions: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(permissions))
 
 
+# Read when held, never required: without them a command still works and says what it could not read.
+OPTIONAL_PERMISSIONS = {
+    "orgpolicy.policy.get": "doctor and the audit read the effective constraints/vertexai.allowedModels (a WARN "
+                            "when they cannot)",
+}
+
+
 def command_permissions(config: Config) -> dict[str, tuple[str, ...]]:
     """Command -> the IAM permissions it calls Google with, for this config."""
     steps = all_steps(config)

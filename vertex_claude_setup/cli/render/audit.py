@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 FORMATS = ("table", "json", "csv", "markdown", "html")
 STYLES: dict[Availability, str] = {
     Availability.AVAILABLE: "bold green", Availability.NOT_SERVABLE_IN_REGION: "dim",
-    Availability.NOT_ENABLED: "yellow", Availability.NOT_FOUND_OR_NO_ACCESS: "magenta",
+    Availability.NOT_ENABLED: "yellow", Availability.ORG_POLICY_BLOCKED: "red",
+    Availability.NOT_FOUND_OR_NO_ACCESS: "magenta",
     Availability.DATA_SHARING_REQUIRED: "yellow", Availability.PERMISSION_DENIED: "red",
     Availability.API_DISABLED: "red", Availability.BILLING_DISABLED: "red", Availability.QUOTA_EXHAUSTED: "yellow",
     Availability.ERROR: "bold red",
@@ -54,6 +55,24 @@ def problems(audit: Audit) -> list[Problem]:
         out.append(Problem(model, cls, tuple(r.region for r in results), audit.explanation(first),
                            first.verdict.fix, first.verdict.message))
     return out
+
+
+GENERATE_MARK = "†"
+
+
+def mark(audit: Audit, result: ProbeResult) -> str:
+    """``†`` after the symbol of a pair ``--probe auto`` answered with a generate request."""
+    return GENERATE_MARK if audit.probe == "auto" and result.by_generate else ""
+
+
+def generate_note(audit: Audit) -> str:
+    """What ``†`` means and what it cost, or ``""`` when no pair needed a generate request."""
+    pairs = audit.by_generate if audit.probe == "auto" else []
+    if not pairs:
+        return ""
+    cost = sum(audit.costs_tokens(r) for r in pairs)
+    return (f"{GENERATE_MARK} probed with a 1-token generate request (count-tokens is not served there): "
+            f"{len(pairs)} pair(s), {cost} of them cost tokens")
 
 
 def legend_items(audit: Audit | None = None) -> list[tuple[Availability, str, str]]:
@@ -110,11 +129,13 @@ def render_table(audit: Audit, *, color: bool = False, width: int = 100) -> str:
     for region in audit.regions:
         table.add_column(region, justify="center", no_wrap=True)
     for model in audit.models:
-        cells = [Text(SYMBOLS[r.availability], style=STYLES[r.availability])
+        cells = [Text(SYMBOLS[r.availability] + mark(audit, r), style=STYLES[r.availability])
                  for r in (audit.result(model, region) for region in audit.regions)]
         table.add_row(Text(model), *cells)
     console.print(table)
     say("Legend: " + "  ".join(f"{sym} {cls.value}" for cls, sym, _ in legend_items(audit)))
+    if generate_note(audit):
+        say(generate_note(audit))
     found = problems(audit)
     if found:
         say()
@@ -146,7 +167,7 @@ def render_json(audit: Audit) -> str:
 
 
 CSV_COLUMNS = ("model", "region", "class", "symbol", "http_status", "status", "latency_ms", "attempts", "cached",
-               "quota_requests_per_minute", "explanation", "fix", "message")
+               "quota_requests_per_minute", "explanation", "fix", "message", "probe", "costs_tokens")
 
 
 def render_csv(audit: Audit) -> str:
@@ -170,9 +191,11 @@ def render_markdown(audit: Audit) -> str:
              "| model | " + " | ".join(audit.regions) + " |",
              "|---|" + "|".join(":-:" for _ in audit.regions) + "|"]
     for model in audit.models:
-        cells = [SYMBOLS[audit.result(model, r).availability] for r in audit.regions]
-        lines.append(f"| `{model}` | " + " | ".join(cells) + " |")
+        results = [audit.result(model, r) for r in audit.regions]
+        lines.append(f"| `{model}` | " + " | ".join(SYMBOLS[r.availability] + mark(audit, r) for r in results) + " |")
     lines += ["", "Legend: " + " · ".join(f"{sym} {cls.value}" for cls, sym, _ in legend_items(audit)), ""]
+    if generate_note(audit):
+        lines += [generate_note(audit), ""]
     found = problems(audit)
     if found:
         lines += ["## Not available", ""]

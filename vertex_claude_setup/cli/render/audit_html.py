@@ -13,7 +13,7 @@ from vertex_claude_setup import catalog
 from vertex_claude_setup.availability.audit import SYMBOLS
 from vertex_claude_setup.availability.classify import Availability
 
-from .audit import legend_items, problems, quota_rows, summary_line
+from .audit import generate_note, legend_items, mark, problems, quota_rows, summary_line
 
 if TYPE_CHECKING:
     from vertex_claude_setup.availability.audit import Audit
@@ -29,7 +29,7 @@ td.cell{text-align:center;font-size:1.05rem;min-width:2.2rem} td.num{text-align:
 .c-AVAILABLE{background:#dafbe1;color:#116329} .c-NOT_SERVABLE_IN_REGION{background:#f6f8fa;color:#818b98}
 .c-NOT_ENABLED,.c-DATA_SHARING_REQUIRED,.c-QUOTA_EXHAUSTED{background:#fff8c5;color:#7d4e00}
 .c-NOT_FOUND_OR_NO_ACCESS{background:#fbefff;color:#8250df}
-.c-PERMISSION_DENIED,.c-API_DISABLED,.c-BILLING_DISABLED,.c-ERROR{background:#ffebe9;color:#a40e26}
+.c-PERMISSION_DENIED,.c-ORG_POLICY_BLOCKED,.c-API_DISABLED,.c-BILLING_DISABLED,.c-ERROR{background:#ffebe9;color:#a40e26}
 .legend{display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;padding:0;list-style:none}
 .legend span.sym{display:inline-block;width:1.6rem;text-align:center;border-radius:4px;margin-right:.3rem}
 ul.problems li{margin:.45rem 0} .fix{color:#1a7f37} .said{color:#59636e}
@@ -46,8 +46,11 @@ def _cell(audit: Audit, model: str, region: str) -> str:
         tip += f"\nfix: {result.verdict.fix}"
     elif result.latency_ms is not None:
         tip += f" ({result.latency_ms:.0f} ms)"
+    if mark(audit, result):
+        tip += "\nprobed with a 1-token generate request (count-tokens is not served there)"
     return (f'<td class="cell c-{cls.value}" title="{escape(tip)}" data-model="{escape(model)}" '
-            f'data-region="{escape(region)}" data-class="{cls.value}">{escape(SYMBOLS[cls])}</td>')
+            f'data-region="{escape(region)}" data-class="{cls.value}" data-probe="{audit.probed_by(result)}">'
+            f"{escape(SYMBOLS[cls] + mark(audit, result))}</td>")
 
 
 def render_html(audit: Audit) -> str:
@@ -74,6 +77,8 @@ def render_html(audit: Audit) -> str:
         parts.append(f'<li><span class="sym c-{cls.value}">{escape(sym)}</span><b>{cls.value}</b> '
                      f"{escape(meaning)}</li>")
     parts.append("</ul>")
+    if generate_note(audit):
+        parts.append(f'<p id="probe-note">{escape(generate_note(audit))}</p>')
     found = problems(audit)
     if found:
         parts.append('<h2>Not available</h2><ul class="problems" id="problems">')
