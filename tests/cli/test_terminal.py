@@ -118,3 +118,24 @@ def test_the_models_table_honours_no_color_too(tmp_path: Path) -> None:
     plain = _on_a_terminal(["models", "--family", "opus", "--no-color"], tmp_path)[1]
     assert SGR.search(styled) and not SGR.search(plain)
     assert SGR.sub("", styled) == plain
+
+
+def test_ctrl_c_inside_a_python_callback_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """Ctrl-C that lands in a weakref finalizer (garbage collection) cannot be raised there: Python would print
+    "Exception ignored ... KeyboardInterrupt" with a traceback and carry on (seen by the chaos suite)."""
+    code = ("import sys, weakref\n"
+            "from vertex_claude_setup.cli import main as m\n"
+            "class Box: pass\n"
+            "box = Box()\n"
+            "def finalizer(_ref): raise KeyboardInterrupt\n"
+            "ref = weakref.ref(box, finalizer)\n"
+            "run = m.cli.main\n"
+            "def command(*args, **kwargs):\n"
+            "    result = run(*args, **kwargs)\n"
+            "    del globals()['box']  # the finalizer runs here, inside the command\n"
+            "    return result\n"
+            "m.cli.main = command\n"
+            "m.main(['models'])\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    assert (done.returncode, done.stderr) == (130, "Interrupted (Ctrl-C arrived after the work had finished).\n")

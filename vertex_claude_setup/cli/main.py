@@ -162,10 +162,28 @@ for _command in (init, plan, apply, show, api_group, emulator_group):
     cli.add_command(accept_global_options(_command))
 
 
+class _SwallowedInterrupt:
+    """Ctrl-C that lands while Python runs an internal callback (a weakref finalizer during garbage collection)
+    cannot be raised there: Python prints it as a traceback and goes on. It is noted instead, silently, and
+    the command then ends as interrupted (130); every other unraisable exception goes to Python's hook."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self._default = sys.unraisablehook
+
+    def __call__(self, unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            self.seen = True
+            return
+        self._default(unraisable)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: maps every failure to a one-line message and exit code 1 (never a traceback)."""
     from vertex_claude_setup.errors import SetupError
 
+    swallowed = _SwallowedInterrupt()
+    sys.unraisablehook = swallowed
     try:
         code = cli.main(args=argv, prog_name="vertex-claude-setup", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -196,4 +214,9 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"Error: unexpected {type(exc).__name__}: {exc} (a bug in vertex-claude-setup; "
                    "re-run with VERTEX_CLAUDE_DEBUG=1 for the traceback)", err=True)
         code = EXIT_ERROR
+    finally:
+        sys.unraisablehook = swallowed._default
+    if swallowed.seen and code in (EXIT_OK, None):
+        click.echo("Interrupted (Ctrl-C arrived after the work had finished).", err=True)
+        code = EXIT_INTERRUPTED
     sys.exit(code if isinstance(code, int) else EXIT_OK)
