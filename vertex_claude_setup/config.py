@@ -201,6 +201,11 @@ def _flatten(where: str, data: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
+def parse_table(where: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Flatten and type-check one table shaped like the config file (a fleet's per-project overrides)."""
+    return _flatten(where, data)
+
+
 def read_file(path: Path) -> dict[str, Any]:
     """Parse a TOML config file into flat ``section.key`` values (types checked)."""
     try:
@@ -221,10 +226,12 @@ def load(
     path: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    overrides_from: Mapping[str, str] | None = None,
 ) -> Config:
     """Resolve the config: flags (``overrides``) > environment > file > defaults.
 
     ``path`` None means ``./vertex-claude.toml`` if present (or ``$VERTEX_CLAUDE_CONFIG``), else defaults only.
+    ``overrides_from`` names where an override came from when it is not a flag (a fleet's overrides file).
     """
     environ = os.environ if environ is None else environ
     if path is None and environ.get("VERTEX_CLAUDE_CONFIG"):
@@ -250,7 +257,7 @@ def load(
     for key, value in (overrides or {}).items():
         if value is not None and value != ():
             values[key] = list(value) if isinstance(value, tuple) else value
-            where[key] = f"flag --{key.split('.')[-1].replace('_', '-')}"
+            where[key] = (overrides_from or {}).get(key) or f"flag --{key.split('.')[-1].replace('_', '-')}"
     return _build(values, where, source)
 
 

@@ -133,6 +133,7 @@ class AuditCache:
             if quotas is not None and quotas.readable:
                 scope["quotas"] = {"read_at": now, "report": quotas.to_json()}
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+            # Per thread too: a fleet plans many projects at once, each writing its own scope.
+            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
             tmp.replace(self.path)

@@ -28,6 +28,7 @@ ProbeMode = Literal["count_tokens", "generate"]
 PROBE_MODES: tuple[ProbeMode, ...] = ("count_tokens", "generate")
 PROBE_MESSAGES = [{"role": "user", "content": "ping"}]
 COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
+VERTEX_API = "aiplatform.googleapis.com"
 # A probe's connection carries one request: closing it with its answer spreads the teardown over
 # the audit instead of leaving a hundred sockets to close at the end.
 ONE_SHOT = {"Connection": "close"}
@@ -243,15 +244,19 @@ class Prober:
         while True:
             attempt += 1
             async with self._total, gate:
+                await self.google.athrottle(VERTEX_API)  # fleet runs: a slot of the Vertex AI rate limit
                 began = time.monotonic()
                 verdict, hinted = await _call_once(client, self.mode, self.project, model, region,
                                                    self.limits.timeout)
                 latency = (time.monotonic() - began) * 1000
-            if not _transient(verdict) or attempt >= self.limits.attempts:
+            # RetryInfo means "retry after this delay" (a per-minute rate limit, say): honoured like a blip.
+            if not (_transient(verdict) or hinted is not None) or attempt >= self.limits.attempts:
                 break
             wait = backoff.next_wait(hinted)
             if wait is None:
                 break
+            if hinted is not None:
+                self.google.retry_after(VERTEX_API, wait)  # every probe on this bucket waits, not just this one
             await asyncio.sleep(wait)
         return ProbeResult(model, region, verdict, latency if verdict.http_status else None, attempt, time.time())
 

@@ -129,7 +129,7 @@ def _billing_check(google: GoogleApis, project: str) -> Check:
     link = f"https://console.cloud.google.com/billing/linkedaccount?project={project}"
     url = f"{google.endpoint('cloudbilling').rstrip('/')}/v1/projects/{project}/billingInfo"
     try:
-        info = retry.call(lambda: request_json(google, "GET", url))
+        info = retry.call(lambda: request_json(google, "GET", url, api="cloudbilling.googleapis.com"))
     except HttpError as exc:
         why = f"Cloud Billing API answered {exc.code} {exc.error.get('status', '')}".strip()
         return _billing_inferred(google, project, why, link)

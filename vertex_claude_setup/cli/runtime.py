@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from vertex_claude_setup.config import Config
     from vertex_claude_setup.emulator import Emulator
     from vertex_claude_setup.engine.model import Context
+    from vertex_claude_setup.gcp.ratelimit import RateLimiter
     from vertex_claude_setup.gcp.session import GoogleApis
 
 STATE_FILE = "emulator-state.json"
@@ -50,13 +51,16 @@ def emulator_state_path(cfg: Config) -> Path:
 
 
 @contextlib.contextmanager
-def open_runtime(opts: Options) -> Iterator[Runtime]:
-    """Resolve config and endpoints; under ``--emulator`` run the in-process emulator for the command."""
+def open_runtime(opts: Options, cfg: Config | None = None, limiter: RateLimiter | None = None) -> Iterator[Runtime]:
+    """Resolve config and endpoints; under ``--emulator`` run the in-process emulator for the command.
+
+    A fleet command passes its shared config (``cfg``) and its rate limiter.
+    """
     from vertex_claude_setup.gcp.session import EmulatorTarget, GoogleApis
 
-    cfg = load_config(opts)
+    cfg = cfg or load_config(opts)
     if not opts.emulator:
-        yield Runtime(cfg, GoogleApis(cfg, EmulatorTarget.from_env()), None)
+        yield Runtime(cfg, GoogleApis(cfg, EmulatorTarget.from_env(), limiter), None)
         return
     from vertex_claude_setup.emulator import Emulator, State
     from vertex_claude_setup.errors import SetupError
@@ -68,6 +72,6 @@ def open_runtime(opts: Options) -> Iterator[Runtime]:
     emu = Emulator(state)
     url = emu.start()
     try:
-        yield Runtime(cfg, GoogleApis(cfg, EmulatorTarget(http=url, grpc=emu.grpc_target)), emu)
+        yield Runtime(cfg, GoogleApis(cfg, EmulatorTarget(http=url, grpc=emu.grpc_target), limiter), emu)
     finally:
         emu.stop()

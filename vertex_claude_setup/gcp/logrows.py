@@ -21,6 +21,8 @@ from .bigquery import LOG_TABLE
 from .errors import Where
 from .vertex import HttpError, request_json
 
+BIGQUERY_API = "bigquery.googleapis.com"
+
 if TYPE_CHECKING:
     from .session import GoogleApis
 
@@ -145,7 +147,7 @@ def _explain(exc: HttpError, table: Table) -> Exception:
 def columns(google: GoogleApis, table: Table) -> tuple[str, ...]:
     """Column names in order, from ``tables.get`` when it answers."""
     try:
-        meta = request_json(google, "GET", table.url(google))
+        meta = request_json(google, "GET", table.url(google), api=BIGQUERY_API)
     except HttpError:
         return COLUMNS
     fields = ((meta or {}).get("schema") or {}).get("fields") or []
@@ -161,7 +163,7 @@ def _page(google: GoogleApis, table: Table, start_index: int, page_token: str = 
     else:
         params["startIndex"] = start_index
     try:
-        return dict(request_json(google, "GET", table.url(google) + "/data", params=params))
+        return dict(request_json(google, "GET", table.url(google) + "/data", api=BIGQUERY_API, params=params))
     except HttpError as exc:
         if exc.code == 404:
             return None
@@ -171,7 +173,8 @@ def _page(google: GoogleApis, table: Table, start_index: int, page_token: str = 
 def row_count(google: GoogleApis, table: Table) -> int:
     """``totalRows`` now (0 when the table does not exist yet)."""
     try:
-        page = request_json(google, "GET", table.url(google) + "/data", params={"maxResults": 0})
+        page = request_json(google, "GET", table.url(google) + "/data", api=BIGQUERY_API,
+                            params={"maxResults": 0})
     except HttpError as exc:
         if exc.code == 404:
             return 0

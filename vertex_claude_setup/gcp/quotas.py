@@ -124,9 +124,12 @@ def read_claude_quotas(google: GoogleApis, project: str) -> QuotaReport:
         return [type(info).to_dict(info, use_integers_for_enums=False, preserving_proto_field_name=False)
                 for info in pager]
 
+    def build() -> Any:
+        return cloudquotas_v1.CloudQuotasClient(credentials=google.credentials_for(API), transport="rest",
+                                                client_options=google.client_options("cloudquotas"))
+
     try:
-        client = cloudquotas_v1.CloudQuotasClient(credentials=google.credentials, transport="rest",
-                                                  client_options=google.client_options("cloudquotas"))
+        client = google._cached("cloudquotas", build)
         infos = retry.call(lambda: list_all(client))
     except SetupError as exc:  # no credentials: the caller reports it; quotas alone never fail the audit
         return QuotaReport(False, reason=exc.message, hint=exc.hint)

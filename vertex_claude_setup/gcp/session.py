@@ -18,6 +18,8 @@ from vertex_claude_setup.errors import SetupError
 if TYPE_CHECKING:
     from vertex_claude_setup.config import Config
 
+    from .ratelimit import RateLimiter
+
 SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 EMULATOR_TOKEN = "emulator-token"  # never a real token; the emulator accepts any bearer
 # The anthropic_version Vertex AI documents for Claude request bodies; the SDK's own default differs.
@@ -56,14 +58,67 @@ def vertex_host(region: str) -> str:
     return f"{region}-aiplatform.googleapis.com"
 
 
-class GoogleApis:
-    """Lazily built credentials, endpoints and clients for one config (thread-safe)."""
+# Clients of client-based APIs: their quota project is the caller's, whichever project they are about,
+# so every project of a fleet run may share them (and their connection pools).
+SHARED_CLIENTS = frozenset({"projects", "folders", "serviceusage", "cloudquotas"})
 
-    def __init__(self, config: Config, emulator: EmulatorTarget | None = None) -> None:
+
+class GoogleApis:
+    """Lazily built credentials, endpoints and clients for one config (thread-safe).
+
+    With a ``limiter`` (fleet runs) every request first takes a slot of its API's rate limit.
+    """
+
+    def __init__(self, config: Config, emulator: EmulatorTarget | None = None,
+                 limiter: RateLimiter | None = None) -> None:
         self.config = config
         self.emulator = emulator
-        self._lock = threading.Lock()
+        self.limiter = limiter
+        self._lock = threading.RLock()  # a client's build asks for its credentials under the same lock
         self._clients: dict[str, Any] = {}
+        self._shared: dict[str, Any] = {}
+        self._throttled: dict[str, Any] = {}
+
+    def for_project(self, config: Config) -> GoogleApis:
+        """Another project's access: the same credentials, rate limits and shareable clients."""
+        other = GoogleApis(config, self.emulator, self.limiter)
+        other._lock = self._lock
+        other._shared = self._shared
+        other.__dict__["credentials"] = self.credentials
+        return other
+
+    # -- rate limits (fleet runs) ----------------------------------------------------------
+    def consumer(self, api: str) -> str:
+        """The consumer project Google charges ``api``'s quota to for this project's calls."""
+        from .ratelimit import consumer_for
+
+        return consumer_for(api, self.config.project, self.config.quota_project)
+
+    def credentials_for(self, api: str) -> Any:
+        """The credentials for one API's client: rate limited per request when there is a limiter."""
+        if self.limiter is None:
+            return self.credentials
+        from .ratelimit import throttled_credentials
+
+        creds = self.credentials
+        with self._lock:
+            if api not in self._throttled:
+                self._throttled[api] = throttled_credentials(creds, self.limiter, api, self.consumer(api))
+            return self._throttled[api]
+
+    def throttle(self, api: str) -> None:
+        """Wait for a slot of ``api``'s rate limit (calls not made through google-auth: the anthropic SDK)."""
+        if self.limiter is not None:
+            self.limiter.acquire(api, self.consumer(api))
+
+    async def athrottle(self, api: str) -> None:
+        if self.limiter is not None:
+            await self.limiter.acquire_async(api, self.consumer(api))
+
+    def retry_after(self, api: str, seconds: float) -> None:
+        """Google answered 429 with RetryInfo: hold ``api``'s bucket for this consumer that long."""
+        if self.limiter is not None:
+            self.limiter.pause(api, self.consumer(api), seconds)
 
     # -- endpoints -------------------------------------------------------------------------
     def endpoint(self, api: str) -> str:
@@ -147,10 +202,23 @@ class GoogleApis:
 
     # -- clients ---------------------------------------------------------------------------
     def _cached(self, key: str, build: Any) -> Any:
+        clients = self._shared if key in SHARED_CLIENTS else self._clients
         with self._lock:
-            if key not in self._clients:
-                self._clients[key] = build()
-            return self._clients[key]
+            if key not in clients:
+                clients[key] = build()
+            return clients[key]
+
+    def close(self, *, shared: bool = False) -> None:
+        """Close this project's clients (and, with ``shared``, the run's shared ones): a fleet opens hundreds."""
+        with self._lock:
+            clients = [*self._clients.values(), *(self._shared.values() if shared else ())]
+            self._clients.clear()
+            if shared:
+                self._shared.clear()
+        for client in clients:
+            closer = getattr(client, "close", None) or getattr(getattr(client, "transport", None), "close", None)
+            if closer is not None:
+                closer()
 
     def client_options(self, api: str) -> dict[str, str]:
         return {"api_endpoint": self.endpoint(api)}
@@ -161,10 +229,23 @@ class GoogleApis:
         def build() -> Any:
             from google.cloud import resourcemanager_v3
 
-            return resourcemanager_v3.ProjectsClient(credentials=self.credentials, transport="rest",
-                                                     client_options=self.client_options("resourcemanager"))
+            return resourcemanager_v3.ProjectsClient(
+                credentials=self.credentials_for("cloudresourcemanager.googleapis.com"), transport="rest",
+                client_options=self.client_options("resourcemanager"))
 
         return self._cached("projects", build)
+
+    def folders_client(self) -> Any:
+        """``resourcemanager_v3.FoldersClient`` over REST."""
+
+        def build() -> Any:
+            from google.cloud import resourcemanager_v3
+
+            return resourcemanager_v3.FoldersClient(
+                credentials=self.credentials_for("cloudresourcemanager.googleapis.com"), transport="rest",
+                client_options=self.client_options("resourcemanager"))
+
+        return self._cached("folders", build)
 
     def service_usage_client(self) -> Any:
         """``service_usage_v1.ServiceUsageClient`` over REST."""
@@ -172,8 +253,9 @@ class GoogleApis:
         def build() -> Any:
             from google.cloud import service_usage_v1
 
-            return service_usage_v1.ServiceUsageClient(credentials=self.credentials, transport="rest",
-                                                       client_options=self.client_options("serviceusage"))
+            return service_usage_v1.ServiceUsageClient(
+                credentials=self.credentials_for("serviceusage.googleapis.com"), transport="rest",
+                client_options=self.client_options("serviceusage"))
 
         return self._cached("serviceusage", build)
 
@@ -191,12 +273,14 @@ class GoogleApis:
         return cls(project_id=self.config.project, region=region, base_url=self.claude_base_url(region),
                    access_token=self.access_token(), max_retries=max_retries, timeout=timeout, **extra)
 
-    def authorized_session(self) -> Any:
+    def authorized_session(self, api: str = "aiplatform.googleapis.com") -> Any:
         """A google-auth ``AuthorizedSession`` for JSON calls the generated clients cannot make faithfully."""
+        if self.limiter is None:
+            api = ""  # one session for every API: nothing to count per API
 
         def build() -> Any:
             from google.auth.transport.requests import AuthorizedSession
 
-            return AuthorizedSession(self.credentials)
+            return AuthorizedSession(self.credentials_for(api) if api else self.credentials)
 
-        return self._cached("session", build)
+        return self._cached(f"session{':' + api if api else ''}", build)

@@ -34,9 +34,12 @@ class HttpError(Exception):
                        message=str(self.error.get("message", "")), details=self.details)
 
 
-def request_json(google: GoogleApis, method: str, url: str, **kwargs: Any) -> Any:
-    """One JSON call through the authorized session; raises HttpError on a non-2xx answer."""
-    session = google.authorized_session()
+def request_json(google: GoogleApis, method: str, url: str, *, api: str = API, **kwargs: Any) -> Any:
+    """One JSON call through the authorized session; raises HttpError on a non-2xx answer.
+
+    ``api`` names the Google API the URL belongs to (its rate limit, in fleet runs).
+    """
+    session = google.authorized_session(api)
     resp = session.request(method, url, timeout=60, **kwargs)
     try:
         body = resp.json() if resp.content else {}
