@@ -197,6 +197,24 @@ def run_audit(
     on_result: Callable[[ProbeResult], None] | None = None,
 ) -> Audit:
     """Probe every (model, region) not fresh in the cache, concurrently, while reading quotas."""
+    return asyncio.run(audit_async(google, project, models, regions, mode=mode, limits=limits, cache=cache,
+                                   refresh=refresh, quotas=quotas, on_result=on_result))
+
+
+async def audit_async(
+    google: GoogleApis,
+    project: str,
+    models: Sequence[str],
+    regions: Sequence[str],
+    *,
+    mode: ProbeMode = "count_tokens",
+    limits: Limits | None = None,
+    cache: AuditCache | None = None,
+    refresh: bool = False,
+    quotas: bool = True,
+    on_result: Callable[[ProbeResult], None] | None = None,
+) -> Audit:
+    """``run_audit`` inside a running event loop: a fleet audits many projects on one loop."""
     started = time.monotonic()
     pairs = [(m, r) for m in models for r in regions]
     known = cache.get(mode, pairs) if cache is not None and not refresh else {}
@@ -213,19 +231,17 @@ def run_audit(
         # Resolve credentials here, once: a missing ADC is then one SetupError, not one per worker.
         _ = google.credentials
 
-    async def main() -> tuple[list[ProbeResult], QuotaReport]:
-        async with Prober(google, project, mode, limits) as prober:
-            with quiet_gc():
-                probes = await prober.dispatch(missing, on_result)
-                if not read_quotas:
-                    report = cached_quotas or QuotaReport(False, reason="not read (--no-quotas)")
-                    return list(await asyncio.gather(*probes)), report
+    async with Prober(google, project, mode, limits) as prober:
+        with quiet_gc():
+            probes = await prober.dispatch(missing, on_result)
+            if not read_quotas:
+                report = cached_quotas or QuotaReport(False, reason="not read (--no-quotas)")
+                fresh = list(await asyncio.gather(*probes))
+            else:
                 # Read once every probe is on the wire: the read then runs while they are in flight
                 # instead of competing with the SDK for the CPU while they are built.
                 async with quotas_read_meanwhile(google, project) as quota_read:
-                    return list(await asyncio.gather(*probes)), await quota_read
-
-    fresh, report = asyncio.run(main())
+                    fresh, report = list(await asyncio.gather(*probes)), await quota_read
     if cache is not None:
         cache.put(mode, fresh, report if cached_quotas is None else None)
     results = {**known, **{(r.model, r.region): r for r in fresh}}

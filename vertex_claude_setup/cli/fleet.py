@@ -23,7 +23,7 @@ from .common import options
 
 if TYPE_CHECKING:
     from vertex_claude_setup.fleet.report import FleetReport, ProjectResult
-    from vertex_claude_setup.fleet.runner import Work
+    from vertex_claude_setup.fleet.runner import AsyncWork, Work
 
 FORMATS = ["table", "json", "csv", "markdown", "html", "junit"]
 
@@ -151,16 +151,24 @@ def _session(ctx: click.Context, command: str, args: FleetArgs, key_parts: dict[
             rt.google.close(shared=True)
 
 
-def run_command(ctx: click.Context, command: str, args: FleetArgs, work: Work,
-                key_parts: dict[str, Any] | None = None) -> None:
-    """Select, run ``work`` for every project, report, exit 0 / 3 findings / 1 errors."""
-    from vertex_claude_setup.fleet.runner import report, run_projects
+def run_command(ctx: click.Context, command: str, args: FleetArgs, work: Work | AsyncWork,
+                key_parts: dict[str, Any] | None = None, *, asynchronous: bool = False,
+                warm_up: Callable[[Any], None] | None = None) -> None:
+    """Select, run ``work`` for every project, report, exit 0 / 3 findings / 1 errors.
+
+    ``asynchronous``: ``work`` is a coroutine function, and every project runs on one event loop.
+    ``warm_up(google)`` runs once before the first project (imports, shared clients).
+    """
+    from vertex_claude_setup.fleet.runner import report, run_projects, run_projects_async
 
     started = time.monotonic()
+    runner: Any = run_projects_async if asynchronous else run_projects
     with _session(ctx, command, args, key_parts or {}) as (rt, configs, fleet, store, limiter):
+        if warm_up is not None and fleet.targets:
+            warm_up(rt.google)
         with _progress(command, len(fleet.targets)) as on_done:
-            rows, resumed = run_projects(fleet.targets, work, rt.google, configs, concurrency=args.concurrency,
-                                         store=store, on_done=on_done)
+            rows, resumed = runner(fleet.targets, work, rt.google, configs, concurrency=args.concurrency,
+                                   store=store, on_done=on_done)
         result = report(command, fleet, rows, elapsed_s=time.monotonic() - started, resumed=resumed,
                         limiter=limiter)
         result.changes_exit = bool(ctx.meta.get("fleet_changes_exit"))
@@ -224,7 +232,8 @@ def fleet_regions_audit(ctx: click.Context, models_opt: str | None, regions_opt:
                               "generate" if probe_name == "generate" else "count_tokens", not no_quotas,
                               Limits(per_host=per_project, total=per_project, timeout=timeout))
     run_command(ctx, "regions audit", fleet, lambda google, cfg, _t: tasks.audit(google, cfg, opts),
-                {"audit": [models, opts.regions, opts.mode, opts.quotas]})
+                {"audit": [models, opts.regions, opts.mode, opts.quotas]}, asynchronous=True,
+                warm_up=lambda google: tasks.warm_up_audit(google, opts))
 
 
 @fleet_group.group("logging")

@@ -92,7 +92,7 @@ class RateQuotas:
                 stats["admitted"][service] = stats["admitted"].get(service, 0) + 1
                 return None
             stats["over_cap"][service] = stats["over_cap"].get(service, 0) + 1
-            wait = max(0.001, times[0] + window - now)
+            wait = math.ceil(max(0.001, times[0] + window - now) * 1000) / 1000  # room again after it, not before
         return _exhausted(service, consumer, int(quota["per_minute"]), wait)
 
 

@@ -45,14 +45,33 @@ class AuditOptions:
     limits: Limits | None = None
 
 
-def audit(google: GoogleApis, cfg: Config, opts: AuditOptions) -> ProjectResult:
-    """``regions audit`` for one project: every (model, region), classified."""
-    from vertex_claude_setup.availability.audit import run_audit
+def warm_up_audit(google: GoogleApis, opts: AuditOptions) -> None:
+    """Import and build what the audit's first probe and first quota read would, before the run starts.
+
+    Done mid-run (~1.3 s to import the SDK), it would stall the one event loop every project shares:
+    probes whose slot came meanwhile would leave together, bunched into one quota window.
+    """
+    import anthropic
+
+    from vertex_claude_setup.availability import audit as _audit  # noqa: F401
+    from vertex_claude_setup.availability.probe import _pool_class, _raw_response
+    from vertex_claude_setup.gcp import quotas
+
+    _pool_class()
+    _raw_response()
+    _ = anthropic.AsyncAnthropicVertex
+    if opts.quotas:
+        quotas.client(google)
+
+
+async def audit(google: GoogleApis, cfg: Config, opts: AuditOptions) -> ProjectResult:
+    """``regions audit`` for one project: every (model, region), classified (a coroutine: one loop, all projects)."""
+    from vertex_claude_setup.availability.audit import audit_async
     from vertex_claude_setup.availability.classify import Availability
 
     models, regions = list(opts.models or cfg.models), list(opts.regions or cfg.regions)
-    result = run_audit(google, cfg.project, models, regions, mode=opts.mode, limits=opts.limits, cache=None,
-                       quotas=opts.quotas)
+    result = await audit_async(google, cfg.project, models, regions, mode=opts.mode, limits=opts.limits,
+                               cache=None, quotas=opts.quotas)
     classes = Counter(r.availability.value for r in result.ordered())
     bad = {k: v for k, v in classes.items() if k != Availability.AVAILABLE.value}
     checks = [Check(f"{r.model}/{r.region}", f"{r.model} in {r.region}",

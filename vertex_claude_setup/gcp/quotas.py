@@ -112,10 +112,20 @@ def parse_quota_infos(infos: list[dict[str, Any]]) -> list[QuotaEntry]:
     return entries
 
 
+def client(google: GoogleApis) -> Any:
+    """The Cloud Quotas client (REST), built once and shared (its quota is the caller's, not the project's)."""
+    from google.cloud import cloudquotas_v1
+
+    def build() -> Any:
+        return cloudquotas_v1.CloudQuotasClient(credentials=google.credentials_for(API), transport="rest",
+                                                client_options=google.client_options("cloudquotas"))
+
+    return google._cached("cloudquotas", build)
+
+
 def read_claude_quotas(google: GoogleApis, project: str) -> QuotaReport:
     """All Claude per-base-model quotas of ``project``; a readable reason instead when access is denied."""
     from google.api_core import exceptions as core_exceptions
-    from google.cloud import cloudquotas_v1
 
     parent = f"projects/{project}/locations/global/services/{SERVICE}"
 
@@ -124,13 +134,9 @@ def read_claude_quotas(google: GoogleApis, project: str) -> QuotaReport:
         return [type(info).to_dict(info, use_integers_for_enums=False, preserving_proto_field_name=False)
                 for info in pager]
 
-    def build() -> Any:
-        return cloudquotas_v1.CloudQuotasClient(credentials=google.credentials_for(API), transport="rest",
-                                                client_options=google.client_options("cloudquotas"))
-
     try:
-        client = google._cached("cloudquotas", build)
-        infos = retry.call(lambda: list_all(client))
+        quotas_client = client(google)
+        infos = retry.call(lambda: list_all(quotas_client))
     except SetupError as exc:  # no credentials: the caller reports it; quotas alone never fail the audit
         return QuotaReport(False, reason=exc.message, hint=exc.hint)
     except core_exceptions.GoogleAPICallError as exc:

@@ -6,8 +6,9 @@ target project of a fleet run; for resource-based ones (Vertex AI, BigQuery, Clo
 project the request is about. Each (API, quota kind, consumer) gets a token bucket sized from Google's
 published per-minute quota; ``--max-qps`` replaces that for an API by one bucket for the whole run.
 
-A bucket runs at ``HEADROOM`` of its quota and bursts at most the rest, so no window of the quota's
-length ever holds more than the quota (minus one request, for arrival jitter). It is kept as a
+A bucket runs at ``HEADROOM`` of its quota (less for short windows: the rest must absorb ``JITTER_S``
+of delay between letting a request go and its arrival), so no window of the quota's length ever holds
+more than the quota when the requests reach Google. It is kept as a
 reservation schedule (GCRA, the token bucket's equivalent): each caller is given the next free slot
 under a lock and then waits for it, so waiting callers are served in arrival order and none starves.
 A 429 with ``RetryInfo`` pauses the bucket it came from for the delay Google asked for.
@@ -16,13 +17,15 @@ A 429 with ``RetryInfo`` pauses the bucket it came from for the delay Google ask
 from __future__ import annotations
 
 import asyncio
+import collections
 import math
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-HEADROOM = 0.95
+HEADROOM = 0.95  # a bucket runs at most this share of its quota
+JITTER_S = 0.1  # how late a request may reach Google after it was let go (event-loop and interpreter-lock stalls)
 
 
 @dataclass(frozen=True)
@@ -90,20 +93,41 @@ def parse_max_qps(values: tuple[str, ...] | list[str]) -> dict[str, float]:
 
 
 class _Bucket:
-    """A token bucket as a reservation schedule (GCRA): ``rate`` per second, bursts of ``burst``."""
+    """A token bucket as a reservation schedule (GCRA): ``rate`` per second, bursts of ``burst``.
+
+    The schedule spaces requests out; ``admit`` then guards the moment they really leave: a thread that
+    woke late must not leave together with the ones scheduled after it, so at most ``ceiling`` requests
+    leave in any window of the quota's length (the rest of the quota absorbs the jitter on the way to
+    Google).
+    """
 
     def __init__(self, quota: Quota) -> None:
-        self.rate = HEADROOM * quota.per_second
-        self.burst = max(1, math.floor((1 - HEADROOM) * quota.limit) - 1)
+        share = min(HEADROOM, 1 - JITTER_S / quota.window_s)
+        self.rate = share * quota.per_second
+        self.burst = max(1, math.floor((1 - share) * quota.limit) - 1)
+        if quota.window_s <= 1:  # a per-second cap gains nothing from bursts, and bursts meet stalls badly
+            self.burst = min(self.burst, 2)
         self.interval = 1.0 / self.rate
         self.tolerance = (self.burst - 1) * self.interval
         self.tat = -math.inf  # theoretical arrival time of the next request
+        self.window = quota.window_s
+        self.ceiling = max(1, math.floor(share * quota.limit))
+        self.sent: collections.deque[float] = collections.deque()
 
     def reserve(self, now: float) -> float:
         """The time the caller may send at; the slot is taken."""
         at = max(now, self.tat - self.tolerance)
         self.tat = max(self.tat, at) + self.interval
         return at
+
+    def admit(self, now: float) -> float:
+        """0 when a request may leave now (it is counted), else how long to wait first."""
+        while self.sent and self.sent[0] <= now - self.window:
+            self.sent.popleft()
+        if len(self.sent) >= self.ceiling:
+            return max(self.sent[0] + self.window - now, 1e-6)  # never 0: 0 means "admitted"
+        self.sent.append(now)
+        return 0.0
 
     def pause(self, until: float) -> None:
         self.tat = max(self.tat, until + self.tolerance)
@@ -120,8 +144,8 @@ class Usage:
     paused: int = 0
 
     def per_second(self) -> float:
-        span = self.last - self.first
-        return self.requests / span if self.requests > 1 and span > 0 else 0.0
+        """Requests per second between the first and the last, over at least one second."""
+        return self.requests / max(1.0, self.last - self.first) if self.requests else 0.0
 
 
 @dataclass
@@ -151,28 +175,52 @@ class RateLimiter:
         return self._buckets[key]
 
     def reserve(self, api: str, consumer: str, kind: str = "all") -> float:
-        """Seconds the caller must wait before sending (its slot is taken now)."""
+        """Seconds the caller must wait for its slot in the schedule (the slot is taken now)."""
         now = self.clock()
         with self._lock:
             bucket = self._bucket(api, kind, consumer)
             at = now if bucket is None else bucket.reserve(now)
-            used = self.usage.setdefault(api, Usage())
-            used.requests += 1
-            used.waited_s += at - now
-            used.first, used.last = min(used.first, at), max(used.last, at)
         return at - now
+
+    def admit(self, api: str, consumer: str, kind: str = "all") -> float:
+        """0 when the request may leave now (and it is counted as sent), else seconds to wait first."""
+        now = self.clock()
+        with self._lock:
+            bucket = self._bucket(api, kind, consumer)
+            wait = 0.0 if bucket is None else bucket.admit(now)
+            if wait <= 0:
+                used = self.usage.setdefault(api, Usage())
+                used.requests += 1
+                used.first, used.last = min(used.first, now), max(used.last, now)
+        return wait
+
+    def _waited(self, api: str, seconds: float) -> None:
+        with self._lock:
+            self.usage.setdefault(api, Usage()).waited_s += seconds
 
     def acquire(self, api: str, consumer: str, kind: str = "all") -> None:
         """Block until this request may be sent."""
+        started = self.clock()
         wait = self.reserve(api, consumer, kind)
-        if wait > 0:
-            time.sleep(wait)
+        while True:
+            if wait > 0:
+                time.sleep(wait)
+            wait = self.admit(api, consumer, kind)
+            if wait <= 0:
+                break
+        self._waited(api, self.clock() - started)
 
     async def acquire_async(self, api: str, consumer: str, kind: str = "all") -> None:
         """Wait (without blocking the event loop) until this request may be sent."""
+        started = self.clock()
         wait = self.reserve(api, consumer, kind)
-        if wait > 0:
-            await asyncio.sleep(wait)
+        while True:
+            if wait > 0:
+                await asyncio.sleep(wait)
+            wait = self.admit(api, consumer, kind)
+            if wait <= 0:
+                break
+        self._waited(api, self.clock() - started)
 
     def pause(self, api: str, consumer: str, seconds: float, kind: str = "all") -> None:
         """Google answered 429 with ``RetryInfo``: nobody sends on that bucket for ``seconds``."""
