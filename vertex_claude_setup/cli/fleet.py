@@ -85,7 +85,7 @@ def fleet_options(formats: list[str]) -> Callable[[Callable[..., Any]], Callable
 
 
 @contextmanager
-def _progress(command: str, total: int) -> Iterator[Callable[[ProjectResult, int, int], None] | None]:
+def progress(command: str, total: int) -> Iterator[Callable[[ProjectResult, int, int], None] | None]:
     """``done/total · ETA`` on stderr when it is a terminal (or VERTEX_CLAUDE_PROGRESS=1); nothing when piped."""
     from vertex_claude_setup.fleet.runner import Progress
 
@@ -107,7 +107,7 @@ def _progress(command: str, total: int) -> Iterator[Callable[[ProjectResult, int
         click.echo("", err=True)
 
 
-def _emit(ctx: click.Context, report: FleetReport, args: FleetArgs, config_file: str) -> None:
+def emit_report(ctx: click.Context, report: FleetReport, args: FleetArgs, config_file: str) -> None:
     from .render import fleet as render
 
     text = render.render(report, args.fmt, config_file=config_file)
@@ -123,7 +123,7 @@ def _emit(ctx: click.Context, report: FleetReport, args: FleetArgs, config_file:
 
 
 @contextmanager
-def _session(ctx: click.Context, command: str, args: FleetArgs, key_parts: dict[str, Any]) -> Iterator[Any]:
+def fleet_session(ctx: click.Context, command: str, args: FleetArgs, key_parts: dict[str, Any]) -> Iterator[Any]:
     """Configs, the rate limiter, Google access (or the emulator), the selected fleet and the results file."""
     from vertex_claude_setup.fleet import selection
     from vertex_claude_setup.fleet.configs import FleetConfigs
@@ -163,17 +163,17 @@ def run_command(ctx: click.Context, command: str, args: FleetArgs, work: Work | 
 
     started = time.monotonic()
     runner: Any = run_projects_async if asynchronous else run_projects
-    with _session(ctx, command, args, key_parts or {}) as (rt, configs, fleet, store, limiter):
+    with fleet_session(ctx, command, args, key_parts or {}) as (rt, configs, fleet, store, limiter):
         if warm_up is not None and fleet.targets:
             warm_up(rt.google)
-        with _progress(command, len(fleet.targets)) as on_done:
+        with progress(command, len(fleet.targets)) as on_done:
             rows, resumed = runner(fleet.targets, work, rt.google, configs, concurrency=args.concurrency,
                                    store=store, on_done=on_done)
         result = report(command, fleet, rows, elapsed_s=time.monotonic() - started, resumed=resumed,
                         limiter=limiter)
         result.changes_exit = bool(ctx.meta.get("fleet_changes_exit"))
         config_file = Path(configs.base.source).name if configs.base.source else "vertex-claude.toml"
-    _emit(ctx, result, args, config_file)
+    emit_report(ctx, result, args, config_file)
 
 
 @click.group("fleet")

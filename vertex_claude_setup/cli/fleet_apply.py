@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from .common import EXIT_ERROR
-from .fleet import FORMATS, FleetArgs, _emit, _progress, _session, fleet_options
+from .fleet import FORMATS, FleetArgs, emit_report, fleet_options, fleet_session, progress
 
 if TYPE_CHECKING:
     from vertex_claude_setup.engine.model import Plan
@@ -42,7 +43,8 @@ def fleet_apply(ctx: click.Context, auto_approve: bool, fail_on_check: bool, fle
     from .render import fleet as render
 
     started = time.monotonic()
-    with _session(ctx, "apply", fleet, {"fail_on_check": fail_on_check}) as (rt, configs, selected, store, limiter):
+    session = fleet_session(ctx, "apply", fleet, {"fail_on_check": fail_on_check})
+    with session as (rt, configs, selected, store, limiter):
         done = store.done()
         todo = [t for t in selected.targets if t.project not in done]
         plans: dict[str, Plan] = {}
@@ -51,7 +53,7 @@ def fleet_apply(ctx: click.Context, auto_approve: bool, fail_on_check: bool, fle
             plans[target.project] = workflow.make_plan(Context(cfg, google))
             return tasks.plan_row(plans[target.project])
 
-        with _progress("plan", len(todo)) as on_done:
+        with progress("plan", len(todo)) as on_done:
             planned, _ = run_projects(todo, plan_work, rt.google, configs, concurrency=fleet.concurrency,
                                       on_done=on_done)
         failed = [r for r in planned if r.status == "error"]
@@ -67,7 +69,7 @@ def fleet_apply(ctx: click.Context, auto_approve: bool, fail_on_check: bool, fle
         for row in failed:
             store.add(row)
         by_id = {p.project: p for p in ready}
-        with _progress("apply", len(by_id)) as on_done:
+        with progress("apply", len(by_id)) as on_done:
             applied, _ = run_projects([t for t in todo if t.project in by_id],
                                       lambda google, cfg, t: tasks.apply(google, cfg, by_id[t.project],
                                                                          fail_on_check=fail_on_check),
@@ -77,7 +79,5 @@ def fleet_apply(ctx: click.Context, auto_approve: bool, fail_on_check: bool, fle
         ordered = [rows[t.project] for t in selected.targets if t.project in rows]
         result = report("apply", selected, ordered, elapsed_s=time.monotonic() - started,
                         resumed=sum(t.project in done for t in selected.targets), limiter=limiter)
-        from pathlib import Path
-
         config_file = Path(configs.base.source).name if configs.base.source else "vertex-claude.toml"
-    _emit(ctx, result, fleet, config_file)
+    emit_report(ctx, result, fleet, config_file)
