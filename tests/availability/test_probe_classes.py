@@ -136,9 +136,9 @@ def test_global_and_regional_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
         assert hosts == {"global": "aiplatform.googleapis.com", "us-east5": "us-east5-aiplatform.googleapis.com"}
         # A regional host asked for location global is a 404, as on Google.
         base = google.claude_base_url("us-east5")
-        client = anthropic.AnthropicVertex(project_id="good-project", region="global", base_url=base,
-                                           access_token="t", max_retries=0)
-        with pytest.raises(anthropic.NotFoundError) as caught:
+        with anthropic.AnthropicVertex(project_id="good-project", region="global", base_url=base,
+                                       access_token="t", max_retries=0) as client, \
+                pytest.raises(anthropic.NotFoundError) as caught:
             client.messages.count_tokens(model=SONNET, messages=[{"role": "user", "content": "hi"}])
     verdict = classify(caught.value.status_code, caught.value.response.content, project="good-project",
                        model=SONNET, region="global")
