@@ -198,9 +198,9 @@ class Prober:
         self._transport = RawPredict(google)
         # Answers shared by every prober of this command, across threads (plan's availability and logging
         # steps read concurrently and ask alike).
-        self._answers: dict[tuple[str, str, str, str], concurrent.futures.Future[ProbeResult]] = google._cached(
+        self._answers: dict[tuple[str, str, str, str], concurrent.futures.Future[ProbeResult]] = google.per_command(
             "probe-answers", dict)
-        self._lock: threading.Lock = google._cached("probe-answers-lock", threading.Lock)
+        self._lock: threading.Lock = google.per_command("probe-answers-lock", threading.Lock)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._total = asyncio.Semaphore(self.limits.total)
 

@@ -180,6 +180,11 @@ class GoogleApis:
             return str(creds.token)
 
     # -- clients ---------------------------------------------------------------------------
+    def per_command(self, key: str, build: Any) -> Any:
+        """One object per command (this access layer lives as long as the command), built on first use:
+        state the callers of one command share, such as the probe answers its steps share."""
+        return self._cached(f"command:{key}", build)
+
     def _cached(self, key: str, build: Any) -> Any:
         with self._lock:
             if key not in self._clients:
