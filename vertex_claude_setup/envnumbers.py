@@ -15,6 +15,7 @@ ENV_NUMBERS: dict[str, tuple[float, float, str]] = {  # name -> (minimum, maximu
     "VERTEX_CLAUDE_RETRY_DEADLINE": (0.1, 3600.0, "60"),  # > 0: no operation ends before its first attempt
     "VERTEX_CLAUDE_RETRY_INITIAL": (0.001, 60.0, "0.5"),
     "VERTEX_CLAUDE_AUDIT_CACHE_TTL": (0.0, 30 * 86400.0, "900"),
+    "VERTEX_CLAUDE_PROPAGATION_DEADLINE": (0.0, 86400.0, "180"),  # how long an API this run enabled may take
 }
 
 

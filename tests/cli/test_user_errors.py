@@ -107,6 +107,6 @@ def test_bad_propagation_deadline_is_one_line(run: Runner, foundation_only: Path
         monkeypatch.setenv("VERTEX_CLAUDE_PROPAGATION_DEADLINE", bad)
         result = run("--emulator", "plan")
         assert (result.code, result.out) == (1, "")
-        assert result.err == (f"Error: VERTEX_CLAUDE_PROPAGATION_DEADLINE='{bad}' is not a number of seconds\n"
-                              "  fix: set VERTEX_CLAUDE_PROPAGATION_DEADLINE to a non-negative number such as 180, "
-                              "or unset it\n")
+        assert result.err == (f"Error: environment VERTEX_CLAUDE_PROPAGATION_DEADLINE: '{bad}' is not a number of "
+                              "seconds from 0 to 86400\n"
+                              "  fix: set it like VERTEX_CLAUDE_PROPAGATION_DEADLINE=180, or unset it\n")

@@ -109,11 +109,9 @@ def open_runtime(opts: Options, *, live: LiveCatalog = "", check_models: bool = 
     With ``live``, an expired Model Garden list is read again before the config's model ids are checked;
     ``check_models=False`` skips that check (``models --live``, which reads the list those ids are checked against).
     """
-    from vertex_claude_setup.gcp.retry import RetryPolicy
     from vertex_claude_setup.gcp.session import EmulatorTarget, GoogleApis
 
     cfg = load_config(opts, check_models=check_models and not live)
-    RetryPolicy.from_env()  # a bad VERTEX_CLAUDE_RETRY_* setting is an error before any call, not in the middle
     if not opts.emulator:
         external = EmulatorTarget.from_env()
         target = f"emulator {external.http.removeprefix('http://')}" if external else "google"

@@ -13,13 +13,12 @@ is not waited for: a genuinely disabled API is reported at once.
 
 from __future__ import annotations
 
-import math
-import os
 import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from vertex_claude_setup import envnumbers
 from vertex_claude_setup.errors import SetupError
 
 from .errors import error_info
@@ -34,17 +33,7 @@ MAX_WAIT_S = 10.0
 
 def deadline_from_env(environ: dict[str, str] | None = None) -> float:
     """Seconds a service may take to propagate (``VERTEX_CLAUDE_PROPAGATION_DEADLINE``, default 180)."""
-    raw = (os.environ if environ is None else environ).get(DEADLINE_ENV, "").strip()
-    if not raw:
-        return DEFAULT_DEADLINE_S
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise SetupError(f"{DEADLINE_ENV}={raw!r} is not a number of seconds",
-                         f"set {DEADLINE_ENV} to a non-negative number such as 180, or unset it")
-    return value
+    return envnumbers.env_number(DEADLINE_ENV, DEFAULT_DEADLINE_S, environ)
 
 
 def service_disabled(exc: BaseException) -> str:
