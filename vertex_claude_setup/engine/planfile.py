@@ -164,8 +164,6 @@ def _shape_problem(raw: dict[str, Any], known_steps: Collection[str]) -> str:
     names: set[str] = set()
     for i, step in enumerate(raw["steps"]):
         where = f"steps[{i}]: "
-        if not isinstance(step, dict):
-            return f"{where}must be an object, got {_short(step)}"
         problem = _object_problem(step, _STEP, where)
         if problem:
             return problem
@@ -178,8 +176,6 @@ def _shape_problem(raw: dict[str, Any], known_steps: Collection[str]) -> str:
         for kind, schema, allowed in (("changes", _CHANGE, tuple(SYMBOLS)), ("findings", _FINDING, SEVERITIES)):
             for j, item in enumerate(step[kind]):
                 inner = f"steps[{i}].{kind}[{j}]: "
-                if not isinstance(item, dict):
-                    return f"{inner}must be an object, got {_short(item)}"
                 problem = _object_problem(item, schema, inner)
                 if problem:
                     return problem
@@ -192,7 +188,9 @@ def _shape_problem(raw: dict[str, Any], known_steps: Collection[str]) -> str:
     return ""
 
 
-def _object_problem(obj: dict[str, Any], schema: dict[str, Any], where: str) -> str:
+def _object_problem(obj: Any, schema: dict[str, Any], where: str) -> str:
+    if not isinstance(obj, dict):
+        return f"{where}must be an object, got {_short(obj)}"
     for key, kind in schema.items():
         if key not in obj:
             return f"{where}missing key '{key}'"

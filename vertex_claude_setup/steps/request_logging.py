@@ -44,13 +44,8 @@ def pairs(ctx: Context) -> list[tuple[str, str]]:
 
 def combine(ctx: Context, model: str, region: str, verdict: Verdict, fetched: Future[dict[str, Any]]) -> dict[str, Any]:
     """One pair's state from its probe verdict and its fetch answer."""
-    import requests
-
-    try:
+    try:  # an unreachable host is already a one-line SetupError from fetch_raw
         config: dict[str, Any] | None = fetched.result()
-    except requests.exceptions.ConnectionError as exc:
-        raise SetupError(f"{model} in {region}: cannot reach Vertex AI: {type(exc).__name__}",
-                         "check the network path (proxy, VPC Service Controls, [endpoints] aiplatform)") from None
     except HttpError as exc:
         answer = classify(exc.code, {"error": exc.error}, project=ctx.config.project, model=model, region=region)
         # The fetch's answer wins over a configurable probe, and a definite one over a probe that kept failing.
