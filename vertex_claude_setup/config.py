@@ -213,7 +213,8 @@ def _parse_env(name: str, key: str, kind: _Kind, raw: str) -> Any:
     return raw
 
 
-def _flatten(where: str, data: Mapping[str, Any]) -> dict[str, Any]:
+def parse_table(where: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Flatten and type-check one table shaped like the config file (the file; a fleet's per-project overrides)."""
     flat: dict[str, Any] = {}
     for key, value in data.items():
         if key in _SECTIONS:
@@ -249,7 +250,7 @@ def read_file(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"config file {path}: {exc.strerror or exc}") from None
     try:
-        return _flatten(str(path), tomllib.loads(text))
+        return parse_table(str(path), tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
     except RecursionError:  # tomllib parses nested arrays and inline tables recursively
@@ -272,12 +273,14 @@ def load(
     *,
     live_scope: str = "google",
     check_models: bool = True,
+    overrides_from: Mapping[str, str] | None = None,
 ) -> Config:
     """Resolve the config: flags (``overrides``) > environment > file > defaults.
 
     ``path`` None means ``./vertex-claude.toml`` if present (or ``$VERTEX_CLAUDE_CONFIG``), else defaults only.
     Model ids are checked against the catalog and, when it was read, Model Garden's list for ``live_scope``
-    (``google`` or ``emulator``); ``check_models=False`` leaves that for a second load once the list is fresh.
+    (``google``/``emulator``); ``check_models=False`` leaves that for a second load once the list is fresh;
+    ``overrides_from``: where overrides that are not flags came from (a fleet's overrides file).
     """
     environ = os.environ if environ is None else environ
     for name in ENV_NUMBERS:
@@ -285,8 +288,7 @@ def load(
     path, explicit = config_file(path, environ)
     values: dict[str, Any] = {key: default for key, (_k, default) in _SCHEMA.items()}
     where: dict[str, str] = dict.fromkeys(_SCHEMA, "default")
-    source = ""
-    file_project = ""
+    source = file_project = ""
     if explicit or path.exists():
         for key, value in read_file(path).items():
             values[key], where[key] = value, f"{path}: key '{key}'"
@@ -304,7 +306,7 @@ def load(
     for key, value in (overrides or {}).items():
         if value is not None and value != ():
             values[key] = list(value) if isinstance(value, tuple) else value
-            where[key] = f"flag --{key.split('.')[-1].replace('_', '-')}"
+            where[key] = (overrides_from or {}).get(key) or f"flag --{key.split('.')[-1].replace('_', '-')}"
     config = _build(values, where, source, _live_ids(source, live_scope) if check_models else None, check_models)
     from_file = where["project"] == f"{path}: key 'project'"
     return replace(config, project_from=source if from_file else where["project"],

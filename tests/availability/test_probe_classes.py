@@ -127,6 +127,16 @@ def test_one_shot_503_recovers_after_retry(monkeypatch: pytest.MonkeyPatch) -> N
     assert (result.availability, result.attempts) == (Availability.AVAILABLE, 2)
 
 
+def test_a_429_with_retry_info_is_retried_after_the_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RetryInfo says "retry after this": a per-minute rate limit is a blip; a 429 without it stays a fact."""
+    scenario = {"projects": {"good-project": {"enabled_services": ON}},
+                "faults": [{"path": "*/locations/global/publishers/*", "status": 429, "times": 1,
+                            "reason": "RATE_LIMIT_EXCEEDED", "retry_delay": "0.2s"}]}
+    with emulator(monkeypatch, scenario) as emu:
+        result = _classes(emu, "good-project", [SONNET], ["global"])[(SONNET, "global")]
+    assert (result.availability, result.attempts) == (Availability.AVAILABLE, 2)
+
+
 def test_timeouts_and_connection_errors_are_error(monkeypatch: pytest.MonkeyPatch) -> None:
     scenario = {"projects": {"good-project": {"enabled_services": ON}}, "region_latency_ms": {"us-east5": 1500}}
     with emulator(monkeypatch, scenario) as emu:

@@ -35,6 +35,8 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r" *\b\d+(\.\d+)? ms\b( +)?"), r" N ms\2"),  # the column padding around it varies too
     (re.compile(r"\b(req|msg)_vrtx_[0-9a-f]{6,}"), r"\1_vrtx_…"),
     (re.compile(r"\b\d+\.\d+s\b"), "Ns"),  # waits: "found after 0.3s"
+    (re.compile(r"\b\d+(\.\d+)? s\b"), "N s"),  # durations: "(0.8 s)", "waited 0.0 s"
+    (re.compile(r"\b\d+(\.\d+)?/s\b"), "N/s"),  # rates: "12 requests at 12.0/s"
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?"), "TIME"),
 )

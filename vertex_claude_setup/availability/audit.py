@@ -227,6 +227,24 @@ def run_audit(
     ``auto`` probes with count-tokens and answers again with a 1-token generate request the pairs where
     count-tokens is not served (``fallback``); its results are cached apart from the other modes'.
     """
+    return asyncio.run(audit_async(google, project, models, regions, mode=mode, limits=limits, cache=cache,
+                                   refresh=refresh, quotas=quotas, on_result=on_result))
+
+
+async def audit_async(
+    google: GoogleApis,
+    project: str,
+    models: Sequence[str],
+    regions: Sequence[str],
+    *,
+    mode: AuditProbe = "auto",
+    limits: Limits | None = None,
+    cache: AuditCache | None = None,
+    refresh: bool = False,
+    quotas: bool = True,
+    on_result: Callable[[ProbeResult], None] | None = None,
+) -> Audit:
+    """``run_audit`` inside a running event loop: a fleet audits many projects on one loop."""
     started = time.monotonic()
     pairs = [(m, r) for m in models for r in regions]
     known = cache.get(mode, pairs) if cache is not None and not refresh else {}
@@ -247,19 +265,17 @@ def run_audit(
         results = list(await asyncio.gather(*probes))
         return await reprobe(google, project, results, limits) if mode == "auto" else results
 
-    async def main() -> tuple[list[ProbeResult], QuotaReport]:
-        async with Prober(google, project, "count_tokens" if mode == "auto" else mode, limits) as prober:
-            with quiet_gc():
-                probes = await prober.dispatch(missing, on_result)
-                if not read_quotas:
-                    report = cached_quotas or QuotaReport(False, reason="not read (--no-quotas)")
-                    return await answered(probes), report
+    async with Prober(google, project, "count_tokens" if mode == "auto" else mode, limits) as prober:
+        with quiet_gc():
+            probes = await prober.dispatch(missing, on_result)
+            if not read_quotas:
+                report = cached_quotas or QuotaReport(False, reason="not read (--no-quotas)")
+                fresh = await answered(probes)
+            else:
                 # Read once every probe is on the wire: the read then runs while they are in flight
                 # instead of competing with the SDK for the CPU while they are built.
                 async with quotas_read_meanwhile(google, project) as quota_read:
-                    return await answered(probes), await quota_read
-
-    fresh, report = asyncio.run(main())
+                    fresh, report = await answered(probes), await quota_read
     if cache is not None:
         cache.put(mode, fresh, report if cached_quotas is None else None)
     results = {**known, **{(r.model, r.region): r for r in fresh}}
@@ -267,6 +283,7 @@ def run_audit(
     if any(r.availability is Availability.ORG_POLICY_BLOCKED for r in results.values()):
         from vertex_claude_setup.gcp.org_policy import effective_policy
 
-        policy = effective_policy(google, project)  # which value blocks them, when the caller may read it
+        # Which value blocks them, when the caller may read it; off the loop, which other projects may share.
+        policy = await asyncio.to_thread(effective_policy, google, project)
     return Audit(project, mode, list(models), list(regions), results, report,
                  elapsed_s=time.monotonic() - started, org_policy=policy)

@@ -243,11 +243,14 @@ class Prober:
 
         async def attempt() -> None:
             async with self._total, gate:
+                await self.google.athrottle(VERTEX_API)  # fleet runs: a slot of the Vertex AI rate limit
                 began = time.monotonic()
                 timeout = retry.attempt_timeout(self.limits.timeout)
                 verdict, hinted = await _call_once(self._transport, self.mode, self.project, model, region, timeout)
                 answers.append((verdict, (time.monotonic() - began) * 1000, hinted))
             if _transient(verdict):
+                if hinted is not None:  # RetryInfo (a per-minute rate limit): every probe on this bucket waits
+                    self.google.retry_after(VERTEX_API, hinted)
                 raise _Again(hinted)
 
         disabled = 0

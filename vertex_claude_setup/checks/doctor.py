@@ -95,7 +95,7 @@ def _billing_check(google: GoogleApis, project: str) -> Check:
     link = f"https://console.cloud.google.com/billing/linkedaccount?project={project}"
     url = f"{google.endpoint('cloudbilling').rstrip('/')}/v1/projects/{project}/billingInfo"
     try:
-        info = retry.call(lambda: request_json(google, "GET", url))
+        info = retry.call(lambda: request_json(google, "GET", url, api="cloudbilling.googleapis.com"))
     except retry.failures() as exc:
         raise translate(exc, Where("cloudbilling.googleapis.com", project), "projects.getBillingInfo", url) from None
     except HttpError as exc:

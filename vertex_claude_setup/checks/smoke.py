@@ -18,6 +18,8 @@ from vertex_claude_setup.availability.classify import Availability, Verdict, cla
 from vertex_claude_setup.errors import SetupError
 from vertex_claude_setup.gcp.session import VERTEX_ANTHROPIC_VERSION
 
+VERTEX_API = "aiplatform.googleapis.com"
+
 if TYPE_CHECKING:
     from vertex_claude_setup.config import Config
     from vertex_claude_setup.gcp.logrows import LogCheck, Table
@@ -113,9 +115,10 @@ def run_one(google: GoogleApis, model: str, region: str, *, stream: bool = False
     config = google.config
     result = SmokeResult(model=model, region=region, streamed=stream)
     start = time.perf_counter()
-    client = None
+    client: Any = None
     try:
         client = google.anthropic_client(region)
+        google.throttle(VERTEX_API)  # fleet runs: a slot of the Vertex AI rate limit
         result.started, start = time.time(), time.perf_counter()  # measure the request, not the SDK import
         if stream:
             with client.messages.stream(**_params(config, model)) as events:
@@ -140,6 +143,7 @@ def run_one(google: GoogleApis, model: str, region: str, *, stream: bool = False
 async def _run_async(google: GoogleApis, clients: dict[str, Any], model: str, region: str,
                      stream: bool) -> SmokeResult:
     config = google.config
+    await google.athrottle(VERTEX_API)  # fleet runs: a slot of the Vertex AI rate limit
     result = SmokeResult(model=model, region=region, streamed=stream, started=time.time())
     start = time.perf_counter()
     try:

@@ -39,6 +39,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
                "List the Claude models on Vertex AI (ids, lifecycle, quota base model)."),
     "regions": ("vertex_claude_setup.cli.regions:regions_group",
                 "Audit which Claude models this project can call in which locations, and why not."),
+    "fleet": ("vertex_claude_setup.cli.fleet:fleet_group",
+              "Audit, verify, plan and apply many projects (a list, a folder, an organization) under quotas."),
 }
 
 

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from vertex_claude_setup.config import Config
     from vertex_claude_setup.emulator import Emulator
     from vertex_claude_setup.engine.model import Context
+    from vertex_claude_setup.gcp.ratelimit import RateLimiter
     from vertex_claude_setup.gcp.session import GoogleApis
 
 STATE_FILE = "emulator-state.json"
@@ -103,19 +104,21 @@ def emulator_state_path(cfg: Config) -> Path:
 
 
 @contextlib.contextmanager
-def open_runtime(opts: Options, *, live: LiveCatalog = "", check_models: bool = True) -> Iterator[Runtime]:
+def open_runtime(opts: Options, cfg: Config | None = None, limiter: RateLimiter | None = None, *,
+                 live: LiveCatalog = "", check_models: bool = True) -> Iterator[Runtime]:
     """Resolve config and endpoints; under ``--emulator`` run the in-process emulator for the command.
 
     With ``live``, an expired Model Garden list is read again before the config's model ids are checked;
     ``check_models=False`` skips that check (``models --live``, which reads the list those ids are checked against).
+    A fleet command passes its shared config (``cfg``) and its rate limiter.
     """
     from vertex_claude_setup.gcp.session import EmulatorTarget, GoogleApis
 
-    cfg = load_config(opts, check_models=check_models and not live)
+    cfg = cfg or load_config(opts, check_models=check_models and not live)
     if not opts.emulator:
         external = EmulatorTarget.from_env()
         target = f"emulator {external.http.removeprefix('http://')}" if external else "google"
-        google = GoogleApis(cfg, external)
+        google = GoogleApis(cfg, external, limiter)
         if live:
             _refresh_live(google, cfg, refresh=live == "refresh")
             cfg = load_config(opts, check_models=check_models)
@@ -133,7 +136,7 @@ def open_runtime(opts: Options, *, live: LiveCatalog = "", check_models: bool = 
     emu = Emulator(state)
     url = emu.start()
     try:
-        google = GoogleApis(cfg, EmulatorTarget(http=url, grpc=emu.grpc_target))
+        google = GoogleApis(cfg, EmulatorTarget(http=url, grpc=emu.grpc_target), limiter)
         if live:
             _refresh_live(google, cfg, refresh=live == "refresh")
             cfg = load_config(opts, check_models=check_models)

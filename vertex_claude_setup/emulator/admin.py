@@ -6,7 +6,8 @@ A test harness in another process (the chaos suite) changes faults and reads sta
 * ``POST /_emulator/faults``: replace any of ``faults``, ``triggers``, ``operation_faults`` (lists of rules,
   checked like a scenario's) and ``seed`` (restarts the deterministic fault draws);
 * ``POST /_emulator/state``: merge ``defaults`` (e.g. ``operation_polls``) and set top-level keys of
-  ``projects.<id>`` (scenario project keys, e.g. ``permissions``).
+  ``projects.<id>`` (scenario project keys, e.g. ``permissions``);
+* ``GET /_emulator/rate_quotas``: requests admitted and refused per service under ``[rate_quotas]``.
 
 Answers are JSON; mistakes get Google's error body (400 INVALID_ARGUMENT naming the key).
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import json
 from typing import Any
 
 from vertex_claude_setup.errors import SetupError
@@ -36,10 +38,14 @@ def allowed(peer: str | None) -> bool:
         return False
 
 
-def handle(state: State, method: str, path: str, body: Any) -> tuple[int, Any]:
+def handle(state: State, method: str, path: str, raw_body: bytes) -> tuple[int, Any]:
     """(HTTP status, JSON body) for one admin call."""
     route = (method, path.removeprefix(PREFIX).rstrip("/"))
     try:
+        try:
+            body: Any = json.loads(raw_body) if raw_body.strip() else None
+        except ValueError:
+            raise ApiError("INVALID_ARGUMENT", "Invalid JSON payload received.") from None
         if route == ("GET", "state"):
             with state.lock:
                 return 200, copy.deepcopy(state.data)
@@ -47,6 +53,10 @@ def handle(state: State, method: str, path: str, body: Any) -> tuple[int, Any]:
             return 200, _set_faults(state, _object(body))
         if route == ("POST", "state"):
             return 200, _set_state(state, _object(body))
+        if route == ("GET", "rate_quotas"):
+            from .ratequota import stats
+
+            return 200, stats(state)
     except ApiError as exc:
         return exc.http_code, exc.body()
     error = ApiError("NOT_FOUND", f"The requested URL {path} was not found on this server.")

@@ -102,7 +102,8 @@ def _info(number: str, service: str, quota_id: str, metric: str, display: str, d
     return out
 
 
-@handles_path("GET", r"^/v1/projects/(?P<project>[^/]+)/locations/global/services/(?P<service>[^/]+)/quotaInfos$")
+@handles_path("GET", r"^/v1/projects/(?P<project>[^/]+)/locations/global/services/(?P<service>[^/]+)/quotaInfos$",
+              service=API_HOST)
 def list_quota_infos(req: Request) -> dict[str, Any]:
     ref, service = req.params["project"], req.params["service"]
     project = require_project(req.state, ref, PERMISSION, API_HOST)

@@ -30,6 +30,13 @@ def document(api: str) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
+@cache
+def service(api: str) -> str:
+    """The Google service an API document describes (``aiplatform.v1`` -> ``aiplatform.googleapis.com``)."""
+    root = str(document(api).get("rootUrl", ""))
+    return root.split("://", 1)[-1].strip("/") or f"{api.split('.')[0]}.googleapis.com"
+
+
 @dataclass(frozen=True)
 class Method:
     """One API method: id, HTTP verb, path regex and the request schema name."""

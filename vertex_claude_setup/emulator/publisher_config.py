@@ -191,7 +191,7 @@ def get_operation(req: Request) -> dict[str, Any]:
                                f"{p['operationsId']}")
 
 
-@handles_path("GET", r"^/ui/(?P<name>projects/[^/]+/locations/[^/]+/operations/[^/]+)$")
+@handles_path("GET", r"^/ui/(?P<name>projects/[^/]+/locations/[^/]+/operations/[^/]+)$", service=SERVICE)
 def get_operation_ui(req: Request) -> dict[str, Any]:
     """The generated aiplatform REST client polls ``GET /ui/{name}`` (its first http rule)."""
     return _get_operation(req, req.params["name"])

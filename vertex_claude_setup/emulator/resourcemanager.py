@@ -19,8 +19,9 @@ POLICY_FIELDS = {"version", "bindings", "auditConfigs", "etag"}
 LOG_TYPES = {0: "LOG_TYPE_UNSPECIFIED", 1: "ADMIN_READ", 2: "DATA_WRITE", 3: "DATA_READ"}
 
 
-def _project_json(project: dict[str, Any]) -> dict[str, Any]:
-    out = {
+def project_json(project: dict[str, Any]) -> dict[str, Any]:
+    """The v3 ``Project`` resource (``labels`` only when it has some, as Google omits empty maps)."""
+    out: dict[str, Any] = {
         "name": f"projects/{project['projectNumber']}",
         "parent": project["parent"],
         "projectId": project["projectId"],
@@ -30,6 +31,8 @@ def _project_json(project: dict[str, Any]) -> dict[str, Any]:
         "updateTime": "2025-01-01T00:00:00.000Z",
         "etag": f"W/\"{project['projectNumber'][-6:]}\"",
     }
+    if project.get("labels"):
+        out["labels"] = dict(project["labels"])
     if project["state"] == "DELETE_REQUESTED":
         out["deleteTime"] = "2026-01-01T00:00:00.000Z"
     return out
@@ -38,7 +41,7 @@ def _project_json(project: dict[str, Any]) -> dict[str, Any]:
 @handles(API, "cloudresourcemanager.projects.get")
 def get_project(req: Request) -> dict[str, Any]:
     project = require_project(req.state, req.params["projectsId"], "resourcemanager.projects.get", HOST)
-    return _project_json(project)
+    return project_json(project)
 
 
 @handles(API, "cloudresourcemanager.projects.getIamPolicy")

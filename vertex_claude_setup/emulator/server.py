@@ -80,7 +80,8 @@ class Route:
 
 
 _ROUTES: list[Route] = []
-_CUSTOM: list[tuple[str, str, Handler]] = []  # (http method, regex, handler) for APIs without discovery docs
+# (http method, regex, handler, Google service) for APIs without discovery docs
+_CUSTOM: list[tuple[str, str, Handler, str]] = []
 _MUTATING = {"POST", "PATCH", "PUT", "DELETE"}
 # Extra servers (e.g. the gRPC Logging fake): start(state) -> (port, stop)
 GRPC_STARTERS: list[Callable[[State, str, int], tuple[int, Callable[[], None]]]] = []
@@ -97,11 +98,14 @@ def handles(api: str, method_id: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def handles_path(http_method: str, regex: str) -> Callable[[Handler], Handler]:
-    """Register a handler for an API that has no discovery document here (named groups = params)."""
+def handles_path(http_method: str, regex: str, service: str = "") -> Callable[[Handler], Handler]:
+    """Register a handler for an API that has no discovery document here (named groups = params).
+
+    ``service`` (``cloudquotas.googleapis.com``) puts the route under that API's rate quotas.
+    """
 
     def register(handler: Handler) -> Handler:
-        _CUSTOM.append((http_method, regex, handler))
+        _CUSTOM.append((http_method, regex, handler, service))
         return handler
 
     return register
@@ -138,6 +142,9 @@ class Emulator:
         _load_modules()
         self.state = state or State()
         self.faults = Faults(self.state.data)
+        from .ratequota import RateQuotas
+
+        self.rate_quotas = RateQuotas(self.state)
         self.requests: list[Recorded] = []  # every request, for tests and debugging
         self._http: _HttpServer | None = None
         self._stops: list[Callable[[], None]] = []
@@ -163,7 +170,7 @@ class Emulator:
         parsed = urllib.parse.urlsplit(raw_path)
         path = urllib.parse.unquote(parsed.path)
         if path.startswith(admin.PREFIX) and admin.allowed(peer):
-            return 0.0, lambda: self._admin(method, path, raw_body)
+            return 0.0, lambda: Response(*admin.handle(self.state, method, path, raw_body))
         host = headers.get("host", "")
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
         self.requests.append(Recorded(method, path, host, raw_body, {k.lower(): v for k, v in headers.items()},
@@ -180,9 +187,12 @@ class Emulator:
         if found is None:
             return 0.0, lambda: _error_response(
                 ApiError("NOT_FOUND", f"The requested URL {path} was not found on this server."))
-        route_meth, handler, params = found
+        route_meth, handler, params, service = found
         req = Request(method, path, query, headers, body, raw_body, params, host, self.state,
                       method_id=route_meth.id if route_meth else "")
+        over = self.rate_quotas.admit(service, headers, params) if service else None
+        if over is not None:
+            return 0.0, lambda: _error_response(over)
         fault = self.faults.match(method, path, host, region_of(req))
 
         def work() -> Response:
@@ -216,15 +226,8 @@ class Emulator:
 
         return fault.latency_s, answer
 
-    def _admin(self, method: str, path: str, raw_body: bytes) -> Response:
-        try:
-            body: Any = json.loads(raw_body) if raw_body.strip() else None
-        except ValueError:
-            return _error_response(ApiError("INVALID_ARGUMENT", "Invalid JSON payload received."))
-        status, out = admin.handle(self.state, method, path, body)
-        return Response(status=status, body=out)
-
-    def _route(self, method: str, path: str) -> tuple[discovery.Method | None, Handler, dict[str, str]] | None:
+    def _route(self, method: str, path: str) -> tuple[discovery.Method | None, Handler, dict[str, str], str] | None:
+        """(discovery method, handler, path parameters, Google service name) for one request."""
         import re
 
         for route in _ROUTES:
@@ -232,12 +235,12 @@ class Emulator:
                 continue
             match = route.meth.regex.match(path)
             if match:
-                return route.meth, route.handler, match.groupdict()
-        for http_method, regex, handler in _CUSTOM:
+                return route.meth, route.handler, match.groupdict(), discovery.service(route.meth.api)
+        for http_method, regex, handler, service in _CUSTOM:
             if http_method == method:
                 match = re.match(regex, path)
                 if match:
-                    return None, handler, match.groupdict()
+                    return None, handler, match.groupdict(), service
         return None
 
     # -- serving -----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 PROJECT_ID_RE = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")  # fullmatch: `$` accepts a trailing newline
+DEFAULT_ORGANIZATION = "123456789012"  # the parent of every project a scenario does not place elsewhere
 
 DEFAULTS: dict[str, Any] = {
     # Any well-formed project ID is an existing, billed, ACTIVE project with the Vertex AI API off.
@@ -126,6 +127,10 @@ class State:
         for key, value in raw.items():
             if key not in {"defaults", "faults", "seed", "projects", "extra"}:
                 state.data[key] = value  # modules' own scenario sections (e.g. availability)
+        if raw.get("organization"):
+            from .organization import populate
+
+            populate(state, raw["organization"])
         for project_id, spec in raw.get("projects", {}).items():
             state.add_project(project_id, **spec)
         return state
@@ -147,7 +152,7 @@ class State:
             "projectNumber": str(spec.get("number", project_number(project_id))),
             "state": spec.get("state", "ACTIVE"),
             "displayName": spec.get("display_name", project_id),
-            "parent": spec.get("parent", "organizations/123456789012"),
+            "parent": spec.get("parent", f"organizations/{DEFAULT_ORGANIZATION}"),
             "billingEnabled": spec.get("billing_enabled", defaults["billing_enabled"]),
             "services": services,
             "permissions": spec.get("permissions", defaults["permissions"]),
@@ -188,11 +193,12 @@ class State:
 # What a scenario may say. Emulator modules read their own sections (availability, quotas, principal…).
 SCENARIO_KEYS = {"defaults", "faults", "seed", "projects", "extra", "availability", "quotas", "principal",
                  "region_latency_ms", "propagation", "concurrent_writes", "triggers", "operation_faults",
-                 "model_garden", "org_policies"}
+                 "model_garden", "org_policies", "organization", "organizations", "folders", "rate_quotas"}
 PROJECT_KEYS = {"number", "state", "display_name", "parent", "billing_enabled", "enabled_services", "permissions",
                 "exists", "iam_policy", "availability", "quotas", "publisherModelConfigs", "bigquery", "log_buckets",
                 "iam_races", "iam_race_audit_config", "billingAccountName", "log_storage_location", "propagation",
-                "model_enablement"}
+                "model_enablement", "labels", "fleet_kind"}
+NODE_KEYS = {"display_name", "parent", "state", "permissions"}  # [organizations."ID"] and [folders."ID"]
 FAULT_KEYS = {"method", "path", "host", "region", "status", "grpc_status", "message", "reason", "domain", "metadata",
               "times", "rate", "latency_ms", "retry_delay", "reset", "service_disabled"}
 # ``[[propagation]]``: endpoints that still answer SERVICE_DISABLED after an enable completed (serviceusage.py).
@@ -212,6 +218,20 @@ def check_scenario(raw: Any, where: str) -> None:
         if not isinstance(spec, dict):
             raise SetupError(f"{where}: projects.{project_id} must be a table", "see the README's scenario example")
         _known(where, f"projects.{project_id}.", spec, PROJECT_KEYS)
+    for section in ("organizations", "folders"):
+        for ident, spec in (raw.get(section) or {}).items():
+            if not isinstance(spec, dict) or not str(ident).isdigit():
+                raise SetupError(f"{where}: {section}.{ident} must be a table under a numeric ID",
+                                 f'write it as [{section}."123456789"]')
+            _known(where, f"{section}.{ident}.", spec, NODE_KEYS)
+    if raw.get("organization"):
+        from .organization import ORGANIZATION_KEYS
+
+        _known(where, "organization.", raw["organization"], ORGANIZATION_KEYS)
+    if raw.get("rate_quotas"):
+        from .ratequota import check
+
+        check(where, raw["rate_quotas"])
     for i, rule in enumerate(raw.get("faults") or []):
         if not isinstance(rule, dict):
             raise SetupError(f"{where}: faults[{i}] must be a table", "write it as [[faults]] with keys")

@@ -34,7 +34,7 @@ def client(google: GoogleApis) -> Any:
     def build() -> Any:
         from google.cloud import bigquery
 
-        return bigquery.Client(project=google.config.project, credentials=google.credentials,
+        return bigquery.Client(project=google.config.project, credentials=google.credentials_for(API),
                                client_options={"api_endpoint": google.endpoint("bigquery")})
 
     return google._cached("bigquery", build)

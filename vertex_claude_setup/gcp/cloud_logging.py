@@ -34,7 +34,7 @@ def config_client(google: GoogleApis) -> Any:
 
             channel = grpc.insecure_channel(google.logging_target())
             return ConfigServiceV2Client(transport=ConfigServiceV2GrpcTransport(channel=channel))
-        return ConfigServiceV2Client(credentials=google.credentials,
+        return ConfigServiceV2Client(credentials=google.credentials_for(API),
                                      client_options={"api_endpoint": google.logging_target()})
 
     return google._cached("logging-config", build)

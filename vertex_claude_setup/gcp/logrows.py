@@ -147,7 +147,7 @@ def _explain(exc: HttpError, table: Table) -> Exception:
 def _read(google: GoogleApis, table: Table, call: str, url: str, **kwargs: Any) -> Any:
     """One GET under the retry policy; no answer at all is a one-line error (HttpError for answers)."""
     try:
-        return retry.call(lambda: request_json(google, "GET", url, **kwargs))
+        return retry.call(lambda: request_json(google, "GET", url, api=API, **kwargs))
     except retry.failures() as exc:
         raise translate(exc, Where(API, table.project), call, url) from None
 

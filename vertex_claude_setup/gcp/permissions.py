@@ -5,6 +5,8 @@ from __future__ import annotations
 # permission -> narrowest predefined role that grants it
 ROLE_FOR_PERMISSION: dict[str, str] = {
     "resourcemanager.projects.get": "roles/browser",
+    "resourcemanager.projects.list": "roles/browser",
+    "resourcemanager.folders.list": "roles/browser",
     "resourcemanager.projects.getIamPolicy": "roles/iam.securityReviewer",
     "resourcemanager.projects.setIamPolicy": "roles/resourcemanager.projectIamAdmin",
     "serviceusage.services.get": "roles/serviceusage.serviceUsageViewer",

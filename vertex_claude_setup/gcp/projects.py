@@ -1,9 +1,10 @@
-"""Resource Manager v3: the project, its IAM policy and permission checks (real client, REST)."""
+"""Resource Manager v3: the project, its permission checks, and listing projects (real client, REST)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from vertex_claude_setup.errors import SetupError
 from vertex_claude_setup.gcp import retry
 
 from .errors import Where
@@ -45,3 +46,51 @@ def test_permissions(google: GoogleApis, project: str, permissions: list[str]) -
         raise translate(exc, Where(API, project), "projects.testIamPermissions",
                         google.endpoint("resourcemanager")) from None
     return list(resp.permissions)
+
+
+def project_json(proj: Any) -> dict[str, Any]:
+    """A ``resourcemanager_v3.Project`` as the plain data a fleet selection needs."""
+    return {"projectId": proj.project_id, "name": proj.name, "state": proj.state.name,
+            "displayName": proj.display_name, "parent": proj.parent, "labels": dict(proj.labels)}
+
+
+def list_error(exc: Exception, node: str, permission: str) -> SetupError:
+    """A listing refused on an organization or folder: which node, which permission, which role."""
+    from .errors import error_info
+    from .permissions import role_for
+
+    code = int(getattr(exc, "code", 0) or 0)
+    if code in (403, 404):
+        return SetupError(f"cannot list {node}: permission {permission} denied (or {node} does not exist)",
+                          f"grant {role_for(permission)} on {node} to your principal, or pick a node you can see")
+    reason = str(error_info(getattr(exc, "details", None)).get("reason") or "")
+    message = str(getattr(exc, "message", "") or exc).splitlines()[0]
+    return SetupError(f"cannot list {node}: {code} {reason or ''} {message}".replace("  ", " "),
+                      "retry later; see https://status.cloud.google.com")
+
+
+def list_projects(google: GoogleApis, parent: str) -> list[dict[str, Any]]:
+    """``projects.list``: the direct children of a folder or organization, deleted ones included."""
+    from google.api_core import exceptions
+
+    client = google.projects_client()
+    try:
+        return retry.call(lambda: [project_json(p) for p in client.list_projects(
+            request={"parent": parent, "show_deleted": True, "page_size": 1000})])
+    except exceptions.GoogleAPICallError as exc:
+        raise list_error(exc, parent, "resourcemanager.projects.list") from None
+
+
+def search_projects(google: GoogleApis, query: str) -> list[dict[str, Any]]:
+    """``projects.search``: every project the caller may read that matches ``query`` (eventually consistent)."""
+    from google.api_core import exceptions
+
+    client = google.projects_client()
+    try:
+        return retry.call(lambda: [project_json(p) for p in client.search_projects(
+            request={"query": query, "page_size": 1000})])
+    except exceptions.GoogleAPICallError as exc:
+        if int(getattr(exc, "code", 0) or 0) == 400:
+            raise SetupError(f"projects.search refused the query {query!r}: {getattr(exc, 'message', exc)}",
+                             "use label filters like key=value (letters, digits, - and _)") from None
+        raise list_error(exc, "projects (search)", "resourcemanager.projects.get") from None

@@ -113,10 +113,19 @@ def parse_quota_infos(infos: list[dict[str, Any]]) -> list[QuotaEntry]:
     return entries
 
 
-def read_claude_quotas(google: GoogleApis, project: str) -> QuotaReport:
-    """All Claude per-base-model quotas of ``project``; a readable reason instead when access is denied."""
+def client(google: GoogleApis) -> Any:
+    """The Cloud Quotas client (REST), built once and shared (its quota is the caller's, not the project's)."""
     from google.cloud import cloudquotas_v1
 
+    def build() -> Any:
+        return cloudquotas_v1.CloudQuotasClient(credentials=google.credentials_for(API), transport="rest",
+                                                client_options=google.client_options("cloudquotas"))
+
+    return google._cached("cloudquotas", build)
+
+
+def read_claude_quotas(google: GoogleApis, project: str) -> QuotaReport:
+    """All Claude per-base-model quotas of ``project``; a readable reason instead when access is denied."""
     parent = f"projects/{project}/locations/global/services/{SERVICE}"
 
     def list_all(client: Any) -> list[dict[str, Any]]:
@@ -126,9 +135,7 @@ def read_claude_quotas(google: GoogleApis, project: str) -> QuotaReport:
                     for info in pager]
 
     try:
-        client = cloudquotas_v1.CloudQuotasClient(credentials=google.credentials, transport="rest",
-                                                  client_options=google.client_options("cloudquotas"))
-        infos = list_all(client)
+        infos = list_all(client(google))
     except SetupError as exc:  # no credentials: the caller reports it; quotas alone never fail the audit
         return QuotaReport(False, reason=exc.message, hint=exc.hint)
     except retry.failures() as exc:  # quotas are extra information: whatever happened, the audit goes on

@@ -20,6 +20,8 @@ from vertex_claude_setup.errors import SetupError
 if TYPE_CHECKING:
     from vertex_claude_setup.config import Config
 
+    from .ratelimit import RateLimiter
+
 SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 EMULATOR_TOKEN = "emulator-token"  # never a real token; the emulator accepts any bearer
 # The anthropic_version Vertex AI documents for Claude request bodies; the SDK's own default differs.
@@ -71,18 +73,71 @@ def vertex_host(region: str) -> str:
     return f"{region}-aiplatform.googleapis.com"
 
 
-class GoogleApis:
-    """Lazily built credentials, endpoints and clients for one config (thread-safe)."""
+# Clients of client-based APIs: their quota project is the caller's, whichever project they are about,
+# so every project of a fleet run may share them (and their connection pools).
+SHARED_CLIENTS = frozenset({"projects", "folders", "serviceusage", "cloudquotas"})
 
-    def __init__(self, config: Config, emulator: EmulatorTarget | None = None) -> None:
+
+class GoogleApis:
+    """Lazily built credentials, endpoints and clients for one config (thread-safe).
+
+    With a ``limiter`` (fleet runs) every request first takes a slot of its API's rate limit.
+    """
+
+    def __init__(self, config: Config, emulator: EmulatorTarget | None = None,
+                 limiter: RateLimiter | None = None) -> None:
         self.config = config
         self.emulator = emulator
-        self._lock = threading.Lock()
+        self.limiter = limiter
+        self._lock = threading.RLock()  # a client's build asks for its credentials under the same lock
         self._clients: dict[str, Any] = {}
         from .propagation import Propagation
 
         # This run's enabled services: a SERVICE_DISABLED from one of them is propagation, waited out (bounded).
         self.propagation = Propagation()
+        self._shared: dict[str, Any] = {}
+        self._throttled: dict[str, Any] = {}
+
+    def for_project(self, config: Config) -> GoogleApis:
+        """Another project's access: the same credentials, rate limits and shareable clients."""
+        other = GoogleApis(config, self.emulator, self.limiter)
+        other._lock = self._lock
+        other._shared = self._shared
+        other.__dict__["credentials"] = self.credentials
+        return other
+
+    # -- rate limits (fleet runs) ----------------------------------------------------------
+    def consumer(self, api: str) -> str:
+        """The consumer project Google charges ``api``'s quota to for this project's calls."""
+        from .ratelimit import consumer_for
+
+        return consumer_for(api, self.config.project, self.config.quota_project)
+
+    def credentials_for(self, api: str) -> Any:
+        """The credentials for one API's client: rate limited per request when there is a limiter."""
+        if self.limiter is None:
+            return self.credentials
+        from .ratelimit import throttled_credentials
+
+        creds = self.credentials
+        with self._lock:
+            if api not in self._throttled:
+                self._throttled[api] = throttled_credentials(creds, self.limiter, api, self.consumer(api))
+            return self._throttled[api]
+
+    def throttle(self, api: str) -> None:
+        """Wait for a slot of ``api``'s rate limit (calls not made through google-auth: the anthropic SDK)."""
+        if self.limiter is not None:
+            self.limiter.acquire(api, self.consumer(api))
+
+    async def athrottle(self, api: str) -> None:
+        if self.limiter is not None:
+            await self.limiter.acquire_async(api, self.consumer(api))
+
+    def retry_after(self, api: str, seconds: float) -> None:
+        """Google answered 429 with RetryInfo: hold ``api``'s bucket for this consumer that long."""
+        if self.limiter is not None:
+            self.limiter.pause(api, self.consumer(api), seconds)
 
     # -- endpoints -------------------------------------------------------------------------
     def endpoint(self, api: str) -> str:
@@ -186,10 +241,23 @@ class GoogleApis:
         return self._cached(f"command:{key}", build)
 
     def _cached(self, key: str, build: Any) -> Any:
+        clients = self._shared if key in SHARED_CLIENTS else self._clients
         with self._lock:
-            if key not in self._clients:
-                self._clients[key] = build()
-            return self._clients[key]
+            if key not in clients:
+                clients[key] = build()
+            return clients[key]
+
+    def close(self, *, shared: bool = False) -> None:
+        """Close this project's clients (and, with ``shared``, the run's shared ones): a fleet opens hundreds."""
+        with self._lock:
+            clients = [*self._clients.values(), *(self._shared.values() if shared else ())]
+            self._clients.clear()
+            if shared:
+                self._shared.clear()
+        for client in clients:
+            closer = getattr(client, "close", None) or getattr(getattr(client, "transport", None), "close", None)
+            if closer is not None:
+                closer()
 
     def client_options(self, api: str) -> dict[str, str]:
         return {"api_endpoint": self.endpoint(api)}
@@ -200,10 +268,23 @@ class GoogleApis:
         def build() -> Any:
             from google.cloud import resourcemanager_v3
 
-            return resourcemanager_v3.ProjectsClient(credentials=self.credentials, transport="rest",
-                                                     client_options=self.client_options("resourcemanager"))
+            return resourcemanager_v3.ProjectsClient(
+                credentials=self.credentials_for("cloudresourcemanager.googleapis.com"), transport="rest",
+                client_options=self.client_options("resourcemanager"))
 
         return self._cached("projects", build)
+
+    def folders_client(self) -> Any:
+        """``resourcemanager_v3.FoldersClient`` over REST."""
+
+        def build() -> Any:
+            from google.cloud import resourcemanager_v3
+
+            return resourcemanager_v3.FoldersClient(
+                credentials=self.credentials_for("cloudresourcemanager.googleapis.com"), transport="rest",
+                client_options=self.client_options("resourcemanager"))
+
+        return self._cached("folders", build)
 
     def service_usage_client(self) -> Any:
         """``service_usage_v1.ServiceUsageClient`` over REST."""
@@ -211,8 +292,9 @@ class GoogleApis:
         def build() -> Any:
             from google.cloud import service_usage_v1
 
-            return service_usage_v1.ServiceUsageClient(credentials=self.credentials, transport="rest",
-                                                       client_options=self.client_options("serviceusage"))
+            return service_usage_v1.ServiceUsageClient(
+                credentials=self.credentials_for("serviceusage.googleapis.com"), transport="rest",
+                client_options=self.client_options("serviceusage"))
 
         return self._cached("serviceusage", build)
 
@@ -226,7 +308,8 @@ class GoogleApis:
         def build() -> Any:
             from google.cloud.aiplatform_v1beta1.services.model_garden_service import ModelGardenServiceClient
 
-            return ModelGardenServiceClient(credentials=self.credentials, transport="rest",
+            return ModelGardenServiceClient(credentials=self.credentials_for("aiplatform.googleapis.com"),
+                                            transport="rest",
                                             client_options={"api_endpoint": self.vertex_endpoint("global")})
 
         return self._cached("model_garden", build)
@@ -237,7 +320,7 @@ class GoogleApis:
         def build() -> Any:
             from google.cloud.orgpolicy_v2.services.org_policy import OrgPolicyClient
 
-            return OrgPolicyClient(credentials=self.credentials, transport="rest",
+            return OrgPolicyClient(credentials=self.credentials_for("orgpolicy.googleapis.com"), transport="rest",
                                    client_options=self.client_options("orgpolicy"))
 
         return self._cached("orgpolicy", build)
@@ -259,15 +342,17 @@ class GoogleApis:
                    access_token=self.access_token(), max_retries=max_retries,
                    timeout=timeout if timeout is not None else _one_deadline(), **extra)
 
-    def authorized_session(self) -> Any:
+    def authorized_session(self, api: str = "aiplatform.googleapis.com") -> Any:
         """A google-auth ``AuthorizedSession`` for JSON calls the generated clients cannot make faithfully."""
+        if self.limiter is None:
+            api = ""  # one session for every API: nothing to count per API
 
         def build() -> Any:
             from google.auth.transport.requests import AuthorizedSession
 
-            return AuthorizedSession(self.credentials)
+            return AuthorizedSession(self.credentials_for(api) if api else self.credentials)
 
-        return self._cached("session", build)
+        return self._cached(f"session{':' + api if api else ''}", build)
 
 
 def _one_deadline() -> float:

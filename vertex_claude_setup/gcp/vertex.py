@@ -35,12 +35,13 @@ class HttpError(Exception):
                        attempts=retry.attempts_of(self))
 
 
-def request_json(google: GoogleApis, method: str, url: str, **kwargs: Any) -> Any:
+def request_json(google: GoogleApis, method: str, url: str, *, api: str = API, **kwargs: Any) -> Any:
     """One JSON call through the authorized session; raises HttpError on a non-2xx answer.
 
     Its timeout is the operation's next attempt timeout: never past the deadline of the retried call it is in.
+    ``api`` names the Google API the URL belongs to (its rate limit, in fleet runs).
     """
-    session = google.authorized_session()
+    session = google.authorized_session(api)
     resp = session.request(method, url, timeout=retry.attempt_timeout(), **kwargs)
     try:
         body = resp.json() if resp.content else {}

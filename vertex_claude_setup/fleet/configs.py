@@ -1,0 +1,103 @@
+"""One config for every project of a fleet, with per-project overrides from a TOML file.
+
+The overrides file holds one table per project, shaped like ``vertex-claude.toml``::
+
+    [projects."team-a-prod"]
+    regions = ["europe-west1"]
+
+    [projects."team-a-prod".logging]
+    retention_days = 90
+
+Each project's config is ``config.load`` of the shared file with its overrides and its ID on top
+(flags still win), validated like any config; an error names the overrides file and the project.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vertex_claude_setup import config
+from vertex_claude_setup.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from vertex_claude_setup.config import Config
+
+SELECTION_PROJECT = "fleet-selection"  # stands in for a project while nothing is project-specific yet
+
+
+def read_overrides(path: Path | None) -> dict[str, dict[str, Any]]:
+    """``{project: flat overrides}`` from the overrides file (types and keys checked, like the config)."""
+    if path is None:
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"overrides file {path} not found", "pass an existing TOML file to --overrides") from None
+    except OSError as exc:
+        raise ConfigError(f"overrides file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
+    unknown = sorted(set(data) - {"projects"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown table '{unknown[0]}'", 'put every override under [projects."PROJECT-ID"]')
+    out: dict[str, dict[str, Any]] = {}
+    for project, table in (data.get("projects") or {}).items():
+        where = f'{path}: [projects."{project}"]'
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where} must be a table", f'write it as [projects."{project}"]')
+        flat = config.parse_table(where, table)
+        if "project" in flat:
+            raise ConfigError(f"{where}: key 'project' cannot be overridden", "remove it: the table names the project")
+        out[str(project)] = flat
+    return out
+
+
+class FleetConfigs:
+    """Each project's resolved config, loaded once (thread-safe)."""
+
+    def __init__(self, path: Path | None, flags: Mapping[str, Any], overrides_path: Path | None = None) -> None:
+        self.path = path
+        self.flags = {k: v for k, v in flags.items() if k != "project" and v is not None}
+        self.overrides_path = overrides_path
+        self.overrides = read_overrides(overrides_path)
+        self._lock = threading.Lock()
+        self._loaded: dict[str, Config] = {}
+        self.base = self._load(None)
+
+    def _load(self, project: str | None) -> Config:
+        values: dict[str, Any] = dict(self.overrides.get(project, {})) if project else {}
+        where = {key: f'{self.overrides_path}: [projects."{project}"] key \'{key}\'' for key in values}
+        values.update(self.flags)
+        if project:
+            values["project"] = project
+            where["project"] = "the fleet selection"
+            return config.load(self.path, values, overrides_from=where)
+        try:
+            return config.load(self.path, values)
+        except ConfigError as exc:
+            if exc.message != "no project configured":
+                raise
+            return config.load(self.path, {**values, "project": SELECTION_PROJECT})
+
+    def for_project(self, project: str) -> Config:
+        with self._lock:
+            if project not in self._loaded:
+                self._loaded[project] = self._load(project)
+            return self._loaded[project]
+
+    def digest(self) -> str:
+        """What the run's configs depend on (for the resume key): the shared file and every override."""
+        import hashlib
+        import json
+
+        blob = json.dumps({"base": self.base.digest(), "overrides": self.overrides}, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
