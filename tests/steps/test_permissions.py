@@ -61,3 +61,10 @@ def test_what_doctor_reports_held_is_enough(make_env: Any, command: str) -> None
     args = ["apply", "--auto-approve"] if command == "apply" else ["plan"]
     code, out, err = env.run(*args)
     assert code == 0, out + err
+
+
+def test_doctor_tests_no_permission_name_google_does_not_list() -> None:
+    # testIamPermissions refuses a name that does not exist. Google's Vertex AI permissions page has an
+    # operation's GET checked against its resource's own get permission, and no aiplatform.operations.get.
+    declared = command_permissions(config.load(None, {"project": PROJECT}, environ={}))
+    assert all("aiplatform.operations.get" not in names for names in declared.values())

@@ -180,7 +180,10 @@ def set_config(req: Request) -> dict[str, Any]:
 
 def _get_operation(req: Request, name: str) -> dict[str, Any]:
     project_ref = name.split("/")[1]
-    require_project(req.state, project_ref, "aiplatform.operations.get", SERVICE)
+    # Google's Vertex AI permissions page: a long-running operation's GET needs the resource's own get
+    # permission (here the publisher model config's, read with aiplatform.endpoints.get); it lists no
+    # aiplatform.operations.get.
+    require_project(req.state, project_ref, "aiplatform.endpoints.get", SERVICE)
     return poll_operation(req.state, name)
 
 

@@ -16,7 +16,6 @@ ROLE_FOR_PERMISSION: dict[str, str] = {
     "aiplatform.endpoints.update": "roles/aiplatform.user",
     "aiplatform.endpoints.get": "roles/aiplatform.viewer",
     "aiplatform.operations.list": "roles/aiplatform.viewer",
-    "aiplatform.operations.get": "roles/aiplatform.viewer",
     "bigquery.datasets.create": "roles/bigquery.dataEditor",
     "bigquery.datasets.get": "roles/bigquery.metadataViewer",
     "bigquery.datasets.update": "roles/bigquery.dataOwner",

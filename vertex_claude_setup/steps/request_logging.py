@@ -175,8 +175,9 @@ class RequestLoggingStep(Step):
     concurrent_apply = True
     # fetchPublisherModelConfig, and a count-tokens probe for each pair's availability class
     read_permissions = ("aiplatform.endpoints.get", "aiplatform.endpoints.predict")
-    # setPublisherModelConfig, and polling its operation
-    apply_permissions = ("aiplatform.endpoints.update", "aiplatform.operations.get")
+    # setPublisherModelConfig. Polling its operation needs no other name: Google's Vertex AI permissions page
+    # names the resource's own permission for an operation's GET, and lists no aiplatform.operations.get.
+    apply_permissions = ("aiplatform.endpoints.update",)
 
     def __init__(self, only: list[tuple[str, str]] | None = None, *, exact_rate: bool = False) -> None:
         self.only = only
