@@ -67,11 +67,11 @@ class Emulator:
     def state(self) -> dict[str, Any]:
         return dict(self.call("GET", "state"))
 
-    def calm(self, project: str) -> None:
-        """No more faults, writers, failing or slow operations: what a re-run on a quiet day meets."""
-        self.call("POST", "faults", {"faults": [], "triggers": [], "operation_faults": []})
-        self.call("POST", "state", {"defaults": {"operation_polls": 0, "propagation_calls": 0},
-                                    "projects": {project: {"iam_races": 0, "propagation": {}}}})
+    def calm(self) -> None:
+        """No more faults, writers, propagation windows, failing or slow operations: what a re-run on a quiet day
+        meets (replacing the ``propagation`` rules closes the windows they opened)."""
+        self.call("POST", "faults", {"faults": [], "concurrent_writes": [], "propagation": [], "operation_faults": []})
+        self.call("POST", "state", {"defaults": {"operation_polls": 0}})
 
     def stop(self) -> None:
         if self.proc.poll() is None:

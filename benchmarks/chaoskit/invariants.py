@@ -152,26 +152,34 @@ def lost(world: World, before: dict[str, Any], after: dict[str, Any], fired: lis
             out.append(f"service {service} was disabled")
     out += _lost_fields(world, seed, proj)
     for rule in fired:
-        args = rule.get("args", {})
-        if rule["writer"] == "iam_binding" and args["member"] not in now.get((args["role"], "{}"), set()):
-            out.append(f"IAM binding {args['role']} {args['member']} (a concurrent writer's) lost")
-        if rule["writer"] == "audit_config" and (args["service"], args["log_type"]) not in audit_now:
-            out.append(f"audit config {args['service']} {args['log_type']} (a concurrent writer's) lost")
-        if rule["writer"] == "iam_race":
-            for entry in args.get("auditLogConfigs", []):
-                if (args["service"], entry["logType"]) not in audit_now:
-                    out.append(f"audit config {args['service']} {entry['logType']} (a racing writer's) lost")
+        if rule["resource"] != "iam_policy":
+            continue
+        for binding in rule.get("bindings") or []:
+            condition = json.dumps({k: v for k, v in (binding.get("condition") or {}).items() if v}, sort_keys=True)
+            if missing := set(binding.get("members", [])) - now.get((binding["role"], condition), set()):
+                out.append(f"IAM binding {binding['role']} {sorted(missing)} (a concurrent writer's) lost")
+        for config in rule.get("auditConfigs") or []:
+            for entry in config.get("auditLogConfigs", []):
+                key = (config["service"], str(entry.get("logType")))
+                if key not in audit_now:
+                    out.append(f"audit config {key[0]} {key[1]} (a concurrent writer's) lost")
+                elif missing := set(entry.get("exemptedMembers", [])) - audit_now[key]:
+                    out.append(f"audit exemption {key[0]} {key[1]} {sorted(missing)} (a concurrent writer's) lost")
     return out
 
 
-def writers_that_struck(world: World, before: dict[str, Any], now: dict[str, Any]) -> list[dict[str, Any]]:
-    """The triggers that fired, plus ``iam_race`` when a setIamPolicy race happened (read before the calm)."""
-    out = [t for t in now.get("triggers", []) if t.get("fired")]
-    raced = int(project(before, world).get("iam_races", 0)) - int(project(now, world).get("iam_races", 0))
-    config = project(before, world).get("iam_race_audit_config")
-    if raced > 0 and config:
-        out.append({"writer": "iam_race", "args": config})
-    return out
+def writers_that_struck(now: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``[[concurrent_writes]]`` rules that wrote (the emulator counts them in ``fired``; read before the calm,
+    which replaces the rules)."""
+    return [rule for rule in now.get("concurrent_writes", []) if int(rule.get("fired", 0)) > 0]
+
+
+MATCH_KEYS = {"method", "path", "host", "when", "status", "nth", "times", "only_raise", "resource", "seen", "fired"}
+
+
+def describe(rule: dict[str, Any]) -> str:
+    """``resource {what it wrote}`` for the report."""
+    return f"{rule['resource']} {json.dumps({k: v for k, v in rule.items() if k not in MATCH_KEYS}, sort_keys=True)}"
 
 
 def _lost_fields(world: World, seed: dict[str, Any], proj: dict[str, Any]) -> list[str]:
@@ -218,16 +226,19 @@ def weakened(world: World, before: dict[str, Any], after: dict[str, Any], fired:
         if logging.get("enabled"):
             region, model = key.split("/", 1)
             rates[(model, region)] = float(logging.get("samplingRate", 1.0))
-    for rule in fired:
-        args = rule.get("args", {})
-        kind = {"dataset_partition_expiry": "dataset", "table_partition_expiry": "table"}.get(rule["writer"])
-        if kind and floors.get(kind, 0) is not None:  # a writer raises only a set expiry (never "forever")
-            floors[kind] = max(int(floors.get(kind) or 0), int(args["ms"]))
-        if rule["writer"] == "bucket_retention":
-            retention["bucket"] = max(retention["bucket"], int(args["days"]))
-        if rule["writer"] == "sampling_rate":
-            pair = (args["model"], args["location"])
-            rates[pair] = max(rates.get(pair, 0.0), float(args["rate"]))
+    for rule in fired:  # what a writer raised is a floor (a writer that may lower sets none)
+        if not rule.get("only_raise"):
+            continue
+        kind = rule["resource"]
+        if kind == "dataset" and floors.get(kind, 0) is not None:  # it raises only a set expiry (never "forever")
+            floors[kind] = max(int(floors.get(kind) or 0), int(rule["defaultPartitionExpirationMs"]))
+        if kind == "table" and floors.get(kind, 0) is not None:
+            floors[kind] = max(int(floors.get(kind) or 0), int(rule["expirationMs"]))
+        if kind == "log_bucket" and rule.get("bucket", "_Default") in ("_Default", "global/_Default"):
+            retention["bucket"] = max(retention["bucket"], int(rule["retentionDays"]))
+        if kind == "publisher_model_config":
+            pair = (rule["model"], rule["location"])
+            rates[pair] = max(rates.get(pair, 0.0), float(rule["samplingRate"]))
     if "dataset" in floors:
         now = _ms((dataset(proj) or {}).get("defaultPartitionExpirationMs"))
         if dataset(proj) is None or not _at_least(now, floors["dataset"]):

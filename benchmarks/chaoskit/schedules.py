@@ -2,8 +2,10 @@
 
 Schedule ``index`` of seed ``S`` is drawn from ``random.Random(f"{S}/{index}")`` alone, so ``--only index``
 reproduces it exactly. Its primary fault kind cycles through ``KINDS`` (every kind gets its share), and 0-2
-more kinds are mixed in. The emulator carries it out (``[[faults]]``, ``[[triggers]]``, ``[[operation_faults]]``;
-see ``vertex_claude_setup/emulator/injection.py``); the harness does the kills.
+more kinds are mixed in. The emulator carries it out (``[[faults]]``, ``[[concurrent_writes]]``, ``[[propagation]]``,
+``[[operation_faults]]``; see ``vertex_claude_setup/emulator/faults.py`` and ``injection.py``); the harness does the
+kills. Every concurrent writer here is ``only_raise``: it raises a retention or sampling rate, or adds to the IAM
+policy, so what it wrote is a floor the judge holds the tool to.
 """
 
 from __future__ import annotations
@@ -66,24 +68,24 @@ class Schedule:
     kinds: list[str]
     world: World
     faults: list[dict[str, Any]] = field(default_factory=list)
-    triggers: list[dict[str, Any]] = field(default_factory=list)
+    concurrent_writes: list[dict[str, Any]] = field(default_factory=list)
+    propagation: list[dict[str, Any]] = field(default_factory=list)
     operation_faults: list[dict[str, Any]] = field(default_factory=list)
     defaults: dict[str, Any] = field(default_factory=dict)
-    project_keys: dict[str, Any] = field(default_factory=dict)
     kills: list[Kill | None] = field(default_factory=lambda: [None])  # one entry per faulty apply
     mixed: bool = True  # False: the primary kind alone (the CI set)
 
     def scenario(self) -> dict[str, Any]:
         """The emulator scenario: the world with this schedule's faults in it."""
         out = copy.deepcopy(self.world.scenario)
-        out.update(faults=copy.deepcopy(self.faults), triggers=copy.deepcopy(self.triggers),
-                   operation_faults=copy.deepcopy(self.operation_faults), defaults=dict(self.defaults))
-        out["projects"][self.world.project].update(copy.deepcopy(self.project_keys))
+        out.update(faults=copy.deepcopy(self.faults), concurrent_writes=copy.deepcopy(self.concurrent_writes),
+                   propagation=copy.deepcopy(self.propagation), operation_faults=copy.deepcopy(self.operation_faults),
+                   defaults=dict(self.defaults))
         return out
 
     def describe(self) -> str:
-        parts = {"faults": self.faults, "triggers": self.triggers, "operation_faults": self.operation_faults,
-                 "defaults": self.defaults, "project": self.project_keys,
+        parts = {"faults": self.faults, "concurrent_writes": self.concurrent_writes, "propagation": self.propagation,
+                 "operation_faults": self.operation_faults, "defaults": self.defaults,
                  "kills": [f"{k.signal}@{k.after_s}s" if k else "run to the end" for k in self.kills]}
         body = json.dumps({k: v for k, v in parts.items() if v}, separators=(",", ":"))
         return f"kinds={'+'.join(self.kinds)}\n    world: {self.world.describe()}\n    schedule: {body}"
@@ -195,33 +197,38 @@ def _lro_pending(rng: random.Random, sched: Schedule) -> None:
 def _propagation(rng: random.Random, sched: Schedule) -> None:
     endpoints = ["count-tokens", "fetch", "count-tokens", "fetch", "set", "vertex.operation.get", "predict",
                  "vertex.operations.list"]
-    for target in set(rng.sample(endpoints, rng.randint(1, 3))):
-        sched.faults.append(_rule(target, service_disabled=VERTEX, times=rng.randint(2, 8)))
-    if rng.random() < 0.3:
-        sched.defaults["propagation_calls"] = rng.randint(1, 3)
+    # Windows open when the tool's enable completes (the API is off in the world); dict.fromkeys, not set():
+    # the draws must not follow string hashing, which changes with every process.
+    for target in dict.fromkeys(rng.sample(endpoints, rng.randint(1, 3))):
+        sched.propagation.append(_rule(target, calls=rng.randint(2, 8)))
+    if rng.random() < 0.3:  # and every Vertex AI endpoint, a few calls
+        sched.propagation.append({"path": "*", "calls": rng.randint(1, 3)})
 
 
-def _trigger(target: str, writer: str, nth: int, **args: Any) -> dict[str, Any]:
-    method, path = TARGETS[target]
-    return {"method": method, "path": path, "status": 200, "nth": nth, "writer": writer, "args": args}
+def _after(target: str, nth: int, resource: str, **fields: Any) -> dict[str, Any]:
+    """Another client raises (or adds) right after the ``nth`` successful answer of ``target``."""
+    return {**_rule(target), "when": "after", "status": 200, "nth": nth, "only_raise": True, "resource": resource,
+            **fields}
 
 
 def _etag_race(rng: random.Random, sched: Schedule) -> None:
     pid = sched.world.project
     racers = rng.sample(["binding", "audit", "set"], rng.randint(1, 3))  # at least one IAM writer races the tool
     if "binding" in racers:  # right after a getIamPolicy answer
-        sched.triggers.append(_trigger("iam.get", "iam_binding", rng.randint(1, 2), project=pid,
-                                       role="roles/logging.viewer", member="user:racer@example.com"))
+        sched.concurrent_writes.append(_after("iam.get", rng.randint(1, 2), "iam_policy", project=pid, bindings=[
+            {"role": "roles/logging.viewer", "members": ["user:racer@example.com"]}]))
     if "audit" in racers:
-        sched.triggers.append(_trigger("iam.get", "audit_config", rng.randint(1, 2), project=pid,
-                                       service="bigquery.googleapis.com", log_type="DATA_READ",
-                                       exempted=["user:racer@example.com"]))
-    if "set" in racers:  # just before a setIamPolicy lands (the emulator's iam_races)
-        sched.project_keys.update(iam_races=rng.randint(1, 2), iam_race_audit_config={
-            "service": "sqladmin.googleapis.com", "auditLogConfigs": [{"logType": "DATA_WRITE"}]})
+        sched.concurrent_writes.append(_after("iam.get", rng.randint(1, 2), "iam_policy", project=pid, auditConfigs=[
+            {"service": "bigquery.googleapis.com", "auditLogConfigs": [
+                {"logType": "DATA_READ", "exemptedMembers": ["user:racer@example.com"]}]}]))
+    if "set" in racers:  # just before setIamPolicy lands, the next 1-2 times: the tool's etag is stale
+        sched.concurrent_writes.append({**_rule("iam.set"), "when": "before", "times": rng.randint(1, 2),
+                                        "resource": "iam_policy", "project": pid, "auditConfigs": [
+                                            {"service": "sqladmin.googleapis.com",
+                                             "auditLogConfigs": [{"logType": "DATA_WRITE"}]}]})
     if sched.world.scenario["projects"][pid].get("bigquery"):
-        sched.triggers.append(_trigger("dataset.get", "dataset_partition_expiry", rng.randint(1, 2), project=pid,
-                                       dataset=DATASET, ms=400 * DAY_MS))
+        sched.concurrent_writes.append(_after("dataset.get", rng.randint(1, 2), "dataset", project=pid,
+                                              dataset=DATASET, defaultPartitionExpirationMs=str(400 * DAY_MS)))
 
 
 def _writer(rng: random.Random, sched: Schedule) -> None:
@@ -230,22 +237,21 @@ def _writer(rng: random.Random, sched: Schedule) -> None:
     spec = world.scenario["projects"][pid]
     # After the plan's read (ListBuckets): the bucket has no etag, so a writer between apply's fresh GetBucket and
     # its UpdateBucket (one round trip) cannot be seen by anyone; that window is not what this measures.
-    sched.triggers.append(_trigger("bucket.list", "bucket_retention", 1, project=pid, days=400))
+    sched.concurrent_writes.append(_after("bucket.list", 1, "log_bucket", project=pid, retentionDays=400))
     if spec.get("bigquery"):
-        sched.triggers.append(_trigger("dataset.get", "dataset_partition_expiry", 1, project=pid, dataset=DATASET,
-                                       ms=400 * DAY_MS))
+        sched.concurrent_writes.append(_after("dataset.get", 1, "dataset", project=pid, dataset=DATASET,
+                                              defaultPartitionExpirationMs=str(400 * DAY_MS)))
         if spec["bigquery"]["tables"]:
-            sched.triggers.append(_trigger("table.get", "table_partition_expiry", 1, project=pid, dataset=DATASET,
-                                           table=TABLE, ms=400 * DAY_MS))
+            sched.concurrent_writes.append(_after("table.get", 1, "table", project=pid, dataset=DATASET, table=TABLE,
+                                                  expirationMs=str(400 * DAY_MS)))
     low = [key for key, config in spec["publisherModelConfigs"].items()
            if (config.get("loggingConfig") or {}).get("enabled")
            and float(config["loggingConfig"].get("samplingRate", 1)) < 1.0]
     if low and world.sampling < 1.0:
         region, model = rng.choice(low).split("/", 1)
-        method, _ = TARGETS["fetch"]
-        sched.triggers.append({"method": method, "path": f"*/locations/{region}/*/models/{model}:fetchPublisherModel"
-                               "Config", "status": 200, "nth": 1, "writer": "sampling_rate",
-                               "args": {"project": pid, "location": region, "model": model, "rate": 1.0}})
+        sched.concurrent_writes.append({**_after("fetch", 1, "publisher_model_config", project=pid, location=region,
+                                                 model=model, samplingRate=1.0),
+                                        "path": f"*/locations/{region}/*/models/{model}:fetchPublisherModelConfig"})
 
 
 def _perm_denied(rng: random.Random, sched: Schedule) -> None:

@@ -74,9 +74,9 @@ def run_schedule(sched: Schedule, opts: Options) -> Outcome:
 
             for i, kill in enumerate(sched.kills, 1):
                 run(f"apply-{i}", ["apply", "--auto-approve"], kill)
-            fired = invariants.writers_that_struck(world, before, emulator.state())
-            out.fired = [f"{t['writer']} {t.get('args', {})}" for t in fired]
-            emulator.calm(world.project)
+            fired = invariants.writers_that_struck(emulator.state())
+            out.fired = [invariants.describe(rule) for rule in fired]
+            emulator.calm()
             run("reapply", ["apply", "--auto-approve"])
             plan = run("plan", ["plan", "--detailed-exitcode"])
             after = emulator.state()

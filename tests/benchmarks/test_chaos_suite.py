@@ -54,16 +54,32 @@ def test_schedules_are_reproducible_and_every_kind_does_something() -> None:
             "reset": any(r.get("reset") for r in rules),
             "lro-fail": any(r.get("status") for r in spec["operation_faults"]),
             "lro-pending": any(r.get("polls") for r in spec["operation_faults"]),
-            "propagation": any(r.get("service_disabled") for r in rules)
+            "propagation": bool(spec["propagation"])
             and "aiplatform.googleapis.com" not in spec["projects"][sched.world.project]["enabled_services"],
-            "etag-race": bool(spec["triggers"]) or "iam_races" in spec["projects"][sched.world.project],
-            "writer": any(t["writer"] == "bucket_retention" for t in spec["triggers"]),
+            "etag-race": any(w["resource"] == "iam_policy" for w in spec["concurrent_writes"]),
+            "writer": any(w["resource"] == "log_bucket" and w["only_raise"] for w in spec["concurrent_writes"]),
             "perm-denied": any(r.get("status") == 403 for r in rules),
             "sigkill": any(k and k.signal == "SIGKILL" for k in sched.kills),
             "sigint": any(k and k.signal == "SIGINT" for k in sched.kills),
         }
         assert evidence[kind], (kind, sched.describe())
         State.from_scenario(spec)  # the emulator accepts every schedule it is given
+
+
+def test_a_schedule_is_the_same_in_every_process() -> None:
+    """``--only K`` reproduces schedule K in a new process, whose string hashes differ: no draw may follow them."""
+    import os
+    import subprocess
+    import sys
+
+    benchmarks = str(CHAOS.parent)
+    # the propagation kind, over a few seeds (some draw several endpoints, whose order once followed set())
+    code = ("from chaoskit.schedules import make_schedule\n"
+            "for seed in range(1, 9): print(make_schedule(seed, 7).describe())")
+    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(hash_seed), "PYTHONPATH": benchmarks}).stdout
+            for hash_seed in range(1, 6)}
+    assert len(seen) == 1, seen
 
 
 def test_invariants_find_nothing_when_nothing_changed_and_name_every_loss() -> None:
@@ -97,29 +113,54 @@ def test_invariants_name_what_a_concurrent_writer_had_and_was_overwritten() -> N
     proj = after["projects"][world.project]
     proj["logBuckets"] = {"global/_Default": {"retentionDays": world.retention_days}}
     proj["bigquery"]["datasets"][DATASET]["defaultPartitionExpirationMs"] = str(world.target_ms)
-    fired = [{"writer": "bucket_retention", "args": {"days": 400}},
-             {"writer": "dataset_partition_expiry", "args": {"ms": 400 * DAY_MS}},
-             {"writer": "iam_binding", "args": {"role": "roles/logging.viewer", "member": "user:racer@example.com"}}]
+    pid = world.project
+    raise_ = {"only_raise": True, "fired": 1, "project": pid}
+    fired = [{**raise_, "resource": "log_bucket", "retentionDays": 400},
+             {**raise_, "resource": "dataset", "dataset": DATASET, "defaultPartitionExpirationMs": str(400 * DAY_MS)},
+             {**raise_, "resource": "iam_policy", "bindings": [
+                 {"role": "roles/logging.viewer", "members": ["user:racer@example.com"]}], "auditConfigs": [
+                 {"service": "bigquery.googleapis.com", "auditLogConfigs": [
+                     {"logType": "DATA_READ", "exemptedMembers": ["user:racer@example.com"]}]}]}]
     weakened = invariants.weakened(world, before, after, fired)
     assert f"_Default retention 400 days -> {world.retention_days} days" in weakened
     assert f"dataset partition expiry 400 days -> {world.retention_days} days" in weakened
     assert invariants.weakened(world, before, after, []) == []  # without the writer, raising was right
-    assert "IAM binding roles/logging.viewer user:racer@example.com (a concurrent writer's) lost" in \
-        invariants.lost(world, before, after, fired)
+    # a writer that may lower (not only_raise) sets no floor: what it wrote may rightly be raised past or back
+    assert invariants.weakened(world, before, after, [{**rule, "only_raise": False} for rule in fired]) == []
+    lost = invariants.lost(world, before, after, fired)
+    assert "IAM binding roles/logging.viewer ['user:racer@example.com'] (a concurrent writer's) lost" in lost
+    assert "audit config bigquery.googleapis.com DATA_READ (a concurrent writer's) lost" in lost
+    kept = copy.deepcopy(after)
+    kept["projects"][pid]["iamPolicy"]["auditConfigs"].append(
+        {"service": "bigquery.googleapis.com", "auditLogConfigs": [{"logType": "DATA_READ"}]})
+    assert "audit exemption bigquery.googleapis.com DATA_READ ['user:racer@example.com'] (a concurrent writer's) " \
+           "lost" in invariants.lost(world, before, kept, fired)
 
 
-def test_a_race_that_never_happened_expects_nothing() -> None:
+def test_only_the_writers_that_wrote_are_judged() -> None:
+    """``fired`` is the emulator's count of a rule's landed writes: a race that never happened expects nothing."""
     world = _rich_world()
-    race = {"service": "sqladmin.googleapis.com", "auditLogConfigs": [{"logType": "DATA_WRITE"}]}
-    world.scenario["projects"][world.project].update(iam_races=1, iam_race_audit_config=race)
+    race = {"method": "POST", "path": "/v3/projects/*:setIamPolicy", "when": "before", "resource": "iam_policy",
+            "project": world.project, "auditConfigs": [{"service": "sqladmin.googleapis.com",
+                                                        "auditLogConfigs": [{"logType": "DATA_WRITE"}]}]}
+    world.scenario["concurrent_writes"] = [race]
     before = _state(world)
-    assert invariants.writers_that_struck(world, before, before) == []
+    assert invariants.writers_that_struck(before) == []
     raced = copy.deepcopy(before)
-    raced["projects"][world.project]["iam_races"] = 0
-    struck = invariants.writers_that_struck(world, before, raced)
-    assert struck == [{"writer": "iam_race", "args": race}]
+    raced["concurrent_writes"][0].update(seen=1, fired=1)
+    struck = invariants.writers_that_struck(raced)
+    assert struck == [{**race, "seen": 1, "fired": 1}]
+    assert invariants.describe(struck[0]) == ('iam_policy {"auditConfigs": [{"auditLogConfigs": [{"logType": '
+                                              f'"DATA_WRITE"}}], "service": "sqladmin.googleapis.com"}}], '
+                                              f'"project": "{world.project}"}}')
     assert invariants.lost(world, before, raced, struck) == [
-        "audit config sqladmin.googleapis.com DATA_WRITE (a racing writer's) lost"]
+        "audit config sqladmin.googleapis.com DATA_WRITE (a concurrent writer's) lost"]
+
+
+def test_the_judge_knows_every_key_of_a_rule_that_is_not_what_it_wrote() -> None:
+    from vertex_claude_setup.emulator.faults import WRITE_MATCH_KEYS
+
+    assert set(WRITE_MATCH_KEYS) == invariants.MATCH_KEYS
 
 
 def test_unmet_lists_what_the_config_asks_and_the_state_lacks() -> None:
@@ -151,14 +192,16 @@ def test_one_schedule_end_to_end_iam_races() -> None:
         seed=0, index=1, kinds=["503", "etag-race"], world=world,
         faults=[{"method": "POST", "path": "/v3/projects/*:getIamPolicy", "status": 503, "times": 2},
                 {"method": "GET", "path": "*:fetchPublisherModelConfig", "status": 429, "times": 1}],
-        triggers=[{"method": "POST", "path": "/v3/projects/*:getIamPolicy", "status": 200, "nth": 1,
-                   "writer": "iam_binding", "args": {"project": pid, "role": "roles/logging.viewer",
-                                                     "member": "user:racer@example.com"}}],
-        project_keys={"iam_races": 1, "iam_race_audit_config": {"service": "sqladmin.googleapis.com",
-                                                                "auditLogConfigs": [{"logType": "DATA_WRITE"}]}})
+        concurrent_writes=[
+            {"method": "POST", "path": "/v3/projects/*:getIamPolicy", "when": "after", "status": 200, "nth": 1,
+             "only_raise": True, "resource": "iam_policy", "project": pid,
+             "bindings": [{"role": "roles/logging.viewer", "members": ["user:racer@example.com"]}]},
+            {"method": "POST", "path": "/v3/projects/*:setIamPolicy", "when": "before", "resource": "iam_policy",
+             "project": pid, "auditConfigs": [{"service": "sqladmin.googleapis.com",
+                                               "auditLogConfigs": [{"logType": "DATA_WRITE"}]}]}])
     outcome = run_schedule(sched, Options(cap_s=90))
     assert [r.label for r in outcome.runs] == ["apply-1", "reapply", "plan"]
-    assert [f.split()[0] for f in outcome.fired] == ["iam_binding", "iam_race"]  # both struck, both judged
+    assert [f.split()[0] for f in outcome.fired] == ["iam_policy", "iam_policy"]  # both struck, both judged
     assert outcome.converged, outcome.not_converged
     assert (outcome.false_success, outcome.lost, outcome.weakened, outcome.unexpected, outcome.hangs) == \
         ([], [], [], [], [])

@@ -55,15 +55,18 @@ def test_admin_replaces_faults_at_runtime_and_reads_state(served: Emulator) -> N
 
 def test_admin_sets_defaults_and_project_keys(served: Emulator) -> None:
     answer = _admin(served, "POST", "state", {"defaults": {"operation_polls": 2},
-                                              "projects": {PROJECT: {"iam_races": 1}}})
+                                              "projects": {PROJECT: {"labels": {"team": "ml"}}}})
     assert answer.status_code == 200
     assert _enable(served).json()["done"] is False
-    assert served.state.data["projects"][PROJECT]["iam_races"] == 1
+    assert served.state.data["projects"][PROJECT]["labels"] == {"team": "ml"}
 
 
 @pytest.mark.parametrize(("what", "body", "names"), [
     ("faults", {"faults": [{"path": "/x", "stauts": 503}]}, "faults[0].stauts"),
-    ("faults", {"triggers": [{"writer": "arsonist"}]}, "triggers[0].writer"),
+    ("faults", {"concurrent_writes": [{"resource": "arsonist"}]}, "concurrent_writes[0].resource"),
+    ("faults", {"propagation": [{"path": "*", "call": 2}]}, "propagation[0].call"),
+    ("faults", {"triggers": []}, "triggers"),
+    ("state", {"projects": {PROJECT: {"iam_races": 1}}}, "iam_races"),
     ("faults", {"bogus": []}, "bogus"),
     ("state", {"defaults": {"operation_pols": 1}}, "defaults.operation_pols"),
 ])
@@ -106,10 +109,11 @@ def test_times_counts_a_stall_too(served: Emulator) -> None:
 
 
 def test_propagation_window_is_per_endpoint_and_opens_after_the_enable(served: Emulator) -> None:
-    served.state.data["faults"] = [{"method": "GET", "path": "*:fetchPublisherModelConfig",
-                                    "service_disabled": VERTEX, "times": 2}]
+    set_rules = _admin(served, "POST", "faults", {"propagation": [
+        {"method": "GET", "path": "*:fetchPublisherModelConfig", "calls": 2}]})
+    assert set_rules.status_code == 200
     assert requests.get(served.url + FETCH, timeout=5).status_code == 403  # really disabled: the window waits
-    assert served.state.data["faults"][0]["times"] == 2
+    assert "windows" not in served.state.data["propagation"][0]
     _enable(served)
     operations = requests.get(f"{served.url}/v1/projects/{PROJECT}/locations/us-east5/operations", timeout=5)
     assert operations.status_code == 200  # this endpoint has propagated
@@ -118,6 +122,16 @@ def test_propagation_window_is_per_endpoint_and_opens_after_the_enable(served: E
         assert answer.status_code == 403
         info = answer.json()["error"]["details"][0]
         assert (info["reason"], info["metadata"]["service"]) == ("SERVICE_DISABLED", VERTEX)
+    assert requests.get(served.url + FETCH, timeout=5).status_code == 200
+    assert _admin(served, "GET", "state").json()["propagation"][0]["windows"][0]["calls_left"] == 0
+
+
+def test_replacing_the_propagation_rules_closes_their_windows(served: Emulator) -> None:
+    """What the chaos suite's calm relies on: the windows an enable opened go with their rules."""
+    _admin(served, "POST", "faults", {"propagation": [{"path": "*:fetchPublisherModelConfig", "seconds": 3600}]})
+    _enable(served)
+    assert requests.get(served.url + FETCH, timeout=5).status_code == 403
+    assert _admin(served, "POST", "faults", {"propagation": []}).json()["propagation"] == []
     assert requests.get(served.url + FETCH, timeout=5).status_code == 200
 
 
@@ -163,16 +177,17 @@ def test_concurrent_writer_raises_retention_right_after_the_read(served: Emulato
     from google.api_core import exceptions
     from google.cloud import bigquery
 
-    served.state.data["triggers"] = [{"method": "GET", "path": "/bigquery/v2/projects/*/datasets/logs", "status": 200,
-                                      "nth": 1, "writer": "dataset_partition_expiry",
-                                      "args": {"project": PROJECT, "dataset": "logs", "ms": 400 * DAY_MS}}]
+    served.state.data["concurrent_writes"] = [
+        {"method": "GET", "path": "/bigquery/v2/projects/*/datasets/logs", "when": "after", "status": 200, "nth": 1,
+         "only_raise": True, "resource": "dataset", "project": PROJECT, "dataset": "logs",
+         "defaultPartitionExpirationMs": str(400 * DAY_MS)}]
     client = _bq(served)
     dataset = bigquery.Dataset(f"{PROJECT}.logs")
     dataset.default_partition_expiration_ms = 10 * DAY_MS
     client.create_dataset(dataset, retry=None)
     read = client.get_dataset(f"{PROJECT}.logs", retry=None)  # the writer strikes right after this answer
     assert read.default_partition_expiration_ms == 10 * DAY_MS
-    assert served.state.data["triggers"][0]["fired"] is True
+    assert served.state.data["concurrent_writes"][0]["fired"] == 1
     read.default_partition_expiration_ms = 30 * DAY_MS
     with pytest.raises(exceptions.PreconditionFailed):  # a blind overwrite would shorten the writer's 400 days
         client.update_dataset(read, ["default_partition_expiration_ms"], retry=None)
@@ -180,9 +195,10 @@ def test_concurrent_writer_raises_retention_right_after_the_read(served: Emulato
 
 
 def test_concurrent_iam_writer_changes_the_etag(served: Emulator) -> None:
-    served.state.data["triggers"] = [{"method": "POST", "path": "*:getIamPolicy", "status": 200,
-                                      "writer": "iam_binding",
-                                      "args": {"project": PROJECT, "role": "roles/viewer", "member": "user:w@x.com"}}]
+    served.state.data["concurrent_writes"] = [
+        {"method": "POST", "path": "*:getIamPolicy", "when": "after", "status": 200, "only_raise": True,
+         "resource": "iam_policy", "project": PROJECT,
+         "bindings": [{"role": "roles/viewer", "members": ["user:w@x.com"]}]}]
     url = f"{served.url}/v3/projects/{PROJECT}"
     read = requests.post(f"{url}:getIamPolicy", json={}, timeout=5).json()
     assert read["bindings"] == [{"role": "roles/owner", "members": ["user:owner@example.com"]}]
@@ -201,8 +217,8 @@ def test_grpc_log_bucket_writer_and_reset() -> None:
     rpc = "/google.logging.v2.ConfigServiceV2/GetBucket"
     emu = Emulator(State.from_scenario({
         "faults": [{"path": rpc, "reset": "before", "times": 1}],
-        "triggers": [{"path": rpc, "status": 200, "writer": "bucket_retention",
-                      "args": {"project": PROJECT, "days": 400}}]}))
+        "concurrent_writes": [{"path": rpc, "when": "after", "status": 200, "only_raise": True,
+                               "resource": "log_bucket", "project": PROJECT, "retentionDays": 400}]}))
     emu.start()
     try:
         import grpc
@@ -221,7 +237,8 @@ def test_grpc_log_bucket_writer_and_reset() -> None:
 
 
 def test_scenario_refuses_an_unknown_writer_and_reset() -> None:
-    with pytest.raises(SetupError, match=r"triggers\[0\]\.writer must be one of"):
-        State.from_scenario({"triggers": [{"path": "/x", "writer": "arsonist"}]})
+    with pytest.raises(SetupError, match=r"concurrent_writes\[0\]\.resource must be one of dataset, iam_policy, "
+                                         r"log_bucket, publisher_model_config, table"):
+        State.from_scenario({"concurrent_writes": [{"path": "/x", "resource": "arsonist"}]})
     with pytest.raises(SetupError, match=r"faults\[0\]\.reset must be"):
         State.from_scenario({"faults": [{"path": "/x", "reset": "sometimes"}]})

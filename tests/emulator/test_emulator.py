@@ -163,10 +163,9 @@ def test_propagation_windows_hold_chosen_endpoints_after_an_enable() -> None:
         assert info["metadata"]["activationUrl"].startswith("https://console.developers.google.com/apis/api/")
     assert emu.dispatch("GET", fetch, {}, b"").status == 200  # two calls later it has propagated there
     assert emu.dispatch("POST", count, {}, body).status == 403  # count-tokens: for an hour
-    project = emu.state.project(PROJECT)
-    assert project is not None
-    for window in project["propagationWindows"]:
-        window["until"] = 0  # the hour is over
+    for rule in emu.state.data["propagation"]:
+        for window in rule["windows"]:
+            window["until"] = 0  # the hour is over
     assert emu.dispatch("POST", count, {}, body).status == 200
 
 

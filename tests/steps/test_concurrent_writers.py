@@ -167,11 +167,11 @@ def test_sampling_rate_raised_after_the_plan_is_not_lowered(make_env: Any) -> No
     low = {"loggingConfig": {"enabled": True, "samplingRate": 0.2, "bigqueryDestination": destination}}
     env: Env = make_env({"projects": {PROJECT: {"enabled_services": ON,
                                                 "publisherModelConfigs": {f"us-east5/{MODEL}": low}}},
-                         # right after the plan's read, another writer logs every call
-                         "triggers": [{"method": "GET", "path": "*:fetchPublisherModelConfig", "status": 200,
-                                       "nth": 1, "writer": "sampling_rate",
-                                       "args": {"project": PROJECT, "location": "us-east5", "model": MODEL,
-                                                "rate": 1.0}}]},
+                         # right after the plan's read was answered, another writer logs every call
+                         "concurrent_writes": [{"method": "GET", "path": "*:fetchPublisherModelConfig",
+                                                "when": "after", "status": 200, "nth": 1, "only_raise": True,
+                                                "resource": "publisher_model_config", "project": PROJECT,
+                                                "location": "us-east5", "model": MODEL, "samplingRate": 1.0}]},
                         extra="[logging]\nsampling_rate = 0.5\n")
     from vertex_claude_setup.emulator import bigquery
 
@@ -183,3 +183,4 @@ def test_sampling_rate_raised_after_the_plan_is_not_lowered(make_env: Any) -> No
     assert config["samplingRate"] == 1.0
     assert "already as configured (changed by another writer since the plan): kept" in out
     assert not [r for r in env.emulator.requests if r.path.endswith(":setPublisherModelConfig")]
+    assert env.emulator.state.data["concurrent_writes"][0]["fired"] == 1

@@ -19,6 +19,11 @@ BOTH_LAG = [{"path": "*count-tokens:rawPredict", "calls": 3}, {"path": "*:fetchP
 FETCH_LAGS = [{"path": "*:fetchPublisherModelConfig", "calls": 2}]  # count-tokens answers at once
 
 
+def _windows(env: Env) -> list[dict[str, Any]]:
+    """The propagation windows the enable opened (each ``[[propagation]]`` rule keeps its own)."""
+    return [w for rule in env.emulator.state.data["propagation"] for w in rule["windows"]]
+
+
 def _logging_on(env: Env) -> dict[str, bool]:
     configs = env.project.get("publisherModelConfigs", {})
     return {r: bool(configs.get(f"{r}/{MODEL}", {}).get("loggingConfig", {}).get("enabled")) for r in REGIONS}
@@ -32,7 +37,8 @@ def test_propagation_after_our_enable_is_waited_out(make_env: Any, windows: list
     assert out.endswith("Apply complete! 5 applied.\n")
     assert "API_DISABLED" not in out and "not configured there" not in out
     assert _logging_on(env) == {"us-east5": True, "europe-west1": True}
-    assert all(w["calls_left"] == 0 for w in env.project["propagationWindows"])  # the windows were really met
+    assert len(_windows(env)) == len(windows)
+    assert all(w["calls_left"] == 0 for w in _windows(env))  # the windows were really met
     code, out, _ = env.run("plan", "--detailed-exitcode")
     assert (code, out.endswith(NO_CHANGES)) == (0, True), out
 
@@ -54,7 +60,7 @@ def test_propagation_past_the_deadline_is_a_failed_change(make_env: Any, monkeyp
                         "where it stopped.\n")
     assert _logging_on(env) == {"us-east5": False, "europe-west1": False}
     # Google catches up (the window closes): the next apply converges.
-    for window in env.project["propagationWindows"]:
+    for window in _windows(env):
         window["until"] = 0
     code, out, err = env.run("apply", "--auto-approve")
     assert code == 0, out + err

@@ -166,14 +166,20 @@ def test_iam_policy_kept_except_added_audit_config(make_env: Any) -> None:
 
 
 def test_etag_race_is_retried_by_rereading(make_env: Any) -> None:
-    racer = {"service": "bigquery.googleapis.com", "auditLogConfigs": [{"logType": "DATA_WRITE"}]}
-    env: Env = make_env({"projects": {PROJECT: {"iam_races": 2, "iam_race_audit_config": racer}}})
+    # Another admin gets there just before each of apply's first two setIamPolicy calls.
+    race = {"method": "POST", "path": "*:setIamPolicy", "when": "before", "resource": "iam_policy", "project": PROJECT}
+    env: Env = make_env({"concurrent_writes": [
+        {**race, "nth": 1, "auditConfigs": [{"service": "bigquery.googleapis.com",
+                                             "auditLogConfigs": [{"logType": "DATA_WRITE"}]}]},
+        {**race, "nth": 2, "auditConfigs": [{"service": "sqladmin.googleapis.com",
+                                             "auditLogConfigs": [{"logType": "DATA_READ"}]}]}]})
     code, out, err = env.run("apply", "--auto-approve")
     assert code == 0, out + err
     assert len(env.paths(":setIamPolicy")) == 3
+    assert [rule["fired"] for rule in env.emulator.state.data["concurrent_writes"]] == [1, 1]
     services = [c["service"] for c in env.project["iamPolicy"]["auditConfigs"]]
     # Both racing writes survive: the tool re-read and merged instead of overwriting.
-    assert services == ["bigquery.googleapis.com", "bigquery.googleapis.com", "aiplatform.googleapis.com"]
+    assert services == ["bigquery.googleapis.com", "sqladmin.googleapis.com", "aiplatform.googleapis.com"]
 
 
 def test_fields_the_tool_does_not_own_survive(make_env: Any) -> None:

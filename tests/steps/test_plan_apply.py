@@ -56,7 +56,8 @@ def test_api_already_enabled_is_adopted(run: Runner, scenario: Callable[[dict[st
 
 def test_pending_operation_is_polled_and_propagation_retried(run: Runner, scenario: Callable[[dict[str, Any]], Path],
                                                              tmp_path: Path) -> None:
-    path = scenario({"defaults": {"operation_polls": 3, "propagation_calls": 2}})
+    # every Vertex AI endpoint answers SERVICE_DISABLED twice after the enable
+    path = scenario({"defaults": {"operation_polls": 3}, "propagation": [{"path": "*", "calls": 2}]})
     result = run("--emulator", "--scenario", str(path), "--project", PROJECT, "apply", "--auto-approve")
     assert result.code == 0, result.err
     assert "Apply complete! 1 applied." in result.out
@@ -64,7 +65,7 @@ def test_pending_operation_is_polled_and_propagation_retried(run: Runner, scenar
     ops = state["operations"]
     assert len(ops) == 1 and next(iter(ops.values()))["polls_left"] == 0
     # both SERVICE_DISABLED answers during propagation were consumed by retries
-    assert state["projects"][PROJECT]["propagation"]["aiplatform.googleapis.com"] == 0
+    assert [w["calls_left"] for w in state["propagation"][0]["windows"]] == [0]
 
 
 def test_billing_disabled_is_one_line_error(run: Runner, scenario: Callable[[dict[str, Any]], Path]) -> None:

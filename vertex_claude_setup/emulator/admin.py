@@ -2,9 +2,11 @@
 
 A test harness in another process (the chaos suite) changes faults and reads state while a tool runs:
 
-* ``GET /_emulator/state``: the whole state as JSON (projects, operations, faults, triggers…);
-* ``POST /_emulator/faults``: replace any of ``faults``, ``triggers``, ``operation_faults`` (lists of rules,
-  checked like a scenario's) and ``seed`` (restarts the deterministic fault draws);
+* ``GET /_emulator/state``: the whole state as JSON (projects, operations, the rules with their counts: a
+  concurrent write's ``seen`` and ``fired``, a propagation rule's open ``windows``…);
+* ``POST /_emulator/faults``: replace any of ``faults``, ``concurrent_writes``, ``propagation``,
+  ``operation_faults`` (lists of rules, checked like a scenario's; replacing ``propagation`` closes the windows
+  its rules opened) and ``seed`` (restarts the deterministic fault draws);
 * ``POST /_emulator/state``: merge ``defaults`` (e.g. ``operation_polls``) and set top-level keys of
   ``projects.<id>`` (scenario project keys, e.g. ``permissions``);
 * ``GET /_emulator/rate_quotas``: requests admitted and refused per service under ``[rate_quotas]``.
@@ -25,7 +27,7 @@ from .googleerrors import ApiError
 from .state import State, check_scenario
 
 PREFIX = "/_emulator/"
-RULE_LISTS = ("faults", "triggers", "operation_faults")
+RULE_LISTS = ("faults", "concurrent_writes", "propagation", "operation_faults")
 
 
 def allowed(peer: str | None) -> bool:

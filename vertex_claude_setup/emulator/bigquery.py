@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from .common import require_project
-from .faults import WRITERS
+from .faults import WRITERS, raises_expiration
 from .googleerrors import ApiError
 from .server import Request, handles
 from .state import State
@@ -301,26 +301,35 @@ def patch_table(req: Request) -> dict[str, Any]:
 
 
 # -- another client's writes (scenario ``concurrent_writes``) --------------------------------------------
-def _write_dataset(state: State, rule: dict[str, Any]) -> None:
-    """Another writer sets the dataset's ``defaultPartitionExpirationMs`` (its etag changes, as on any write)."""
+def _write_dataset(state: State, rule: dict[str, Any]) -> bool:
+    """Another writer sets the dataset's ``defaultPartitionExpirationMs`` (its etag changes, as on any write);
+    with ``only_raise`` only a longer one. False when nothing was written."""
     project = state.project(str(rule["project"]))
     with state.lock:
         found = None if project is None else store(project)["datasets"].get(str(rule["dataset"]))
         if found is None:
-            return  # nothing to change: the other writer's PATCH would have been a 404
-        found["defaultPartitionExpirationMs"] = str(rule["defaultPartitionExpirationMs"])
+            return False  # nothing to change: the other writer's PATCH would have been a 404
+        value = str(rule["defaultPartitionExpirationMs"])
+        if rule.get("only_raise") and not raises_expiration(found.get("defaultPartitionExpirationMs"), value):
+            return False
+        found["defaultPartitionExpirationMs"] = value
         _bump(found)
+        return True
 
 
-def _write_table(state: State, rule: dict[str, Any]) -> None:
-    """Another writer sets the table's ``timePartitioning.expirationMs``."""
+def _write_table(state: State, rule: dict[str, Any]) -> bool:
+    """Another writer sets the table's ``timePartitioning.expirationMs`` (with ``only_raise``: only a longer one)."""
     project = state.project(str(rule["project"]))
     with state.lock:
         found = None if project is None else store(project)["tables"].get(f"{rule['dataset']}/{rule['table']}")
         if found is None or found.get("timePartitioning") is None:
-            return
-        found["timePartitioning"]["expirationMs"] = str(rule["expirationMs"])
+            return False
+        value = str(rule["expirationMs"])
+        if rule.get("only_raise") and not raises_expiration(found["timePartitioning"].get("expirationMs"), value):
+            return False
+        found["timePartitioning"]["expirationMs"] = value
         _bump(found)
+        return True
 
 
 WRITERS["dataset"] = _write_dataset

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -45,38 +43,13 @@ def require_project(state: State, ref: str, permission: str, api_host: str) -> d
     return project
 
 
-def require_service(state: State, project: dict[str, Any], service: str, path: str = "") -> None:
-    """SERVICE_DISABLED (also during post-enable propagation) or BILLING_DISABLED, like Google.
-
-    ``path`` is the endpoint called: a ``[[propagation]]`` window set up by the enable may still hold it.
-    """
+def require_service(state: State, project: dict[str, Any], service: str) -> None:
+    """SERVICE_DISABLED or BILLING_DISABLED, like Google (propagation after an enable: ``injection.propagating``)."""
     with state.lock:
-        entry = project["services"].get(service)
-        pid = project["projectId"]
-        if entry != "ENABLED":
-            raise service_disabled(project["projectNumber"], service, SERVICE_TITLES.get(service, service))
-        left = project.setdefault("propagation", {}).get(service, 0)
-        if left > 0:
-            project["propagation"][service] = left - 1
-            raise service_disabled(project["projectNumber"], service, SERVICE_TITLES.get(service, service))
-        if path and _propagating(project, service, path):
+        if project["services"].get(service) != "ENABLED":
             raise service_disabled(project["projectNumber"], service, SERVICE_TITLES.get(service, service))
         if not project.get("billingEnabled", True):
-            raise billing_disabled(pid, service)
-
-
-def _propagating(project: dict[str, Any], service: str, path: str) -> bool:
-    """True while a propagation window on this endpoint is open: calls left to refuse, or seconds left."""
-    refused = False
-    for window in project.get("propagationWindows", []):
-        if window["service"] != service or not fnmatch.fnmatchcase(path, window["path"]):
-            continue
-        if window["calls_left"] > 0:
-            window["calls_left"] -= 1
-            refused = True
-        elif time.time() < float(window["until"]):
-            refused = True
-    return refused
+            raise billing_disabled(project["projectId"], service)
 
 
 def new_operation(

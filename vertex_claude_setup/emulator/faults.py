@@ -1,5 +1,15 @@
 """Deterministic fault injection: latency, error rates and one-shot errors, matched per request; and
-concurrent writers, another client changing a resource when a given request arrives (``[[concurrent_writes]]``)."""
+concurrent writers, another client changing a resource when a given request arrives (``[[concurrent_writes]]``).
+
+``[[concurrent_writes]]`` is the one way a scenario (or the chaos suite, through the admin surface) says "another
+client writes concurrently". A rule matches like a fault (``method``, ``path``, ``host`` globs) and, with
+``when = "after"``, on the HTTP ``status`` of the answer; it strikes from its ``nth`` matching call on, until its
+writer has written ``times`` times (default 1). ``resource`` names the writer (``WRITERS``, registered by each API
+module, so the write goes through the same bookkeeping as a request would: etags, timestamps) and the rule carries
+its fields (``WRITER_FIELDS``). A writer SETS its value (it may lower it), unless ``only_raise = true``: then it
+only raises (retention, expiration, sampling; "forever" is never shortened) or adds (IAM). The emulator counts
+matching calls in ``seen`` and landed writes in ``fired``, which the chaos judge reads.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +20,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import injection
 from .googleerrors import STATUS_FOR_HTTP, ApiError, error_info, retry_info
 
 if TYPE_CHECKING:
     from .state import State
 
-# resource kind -> fn(state, rule): what another client's write does to that resource (each API module
-# registers its own, so the write goes through the same bookkeeping as a request would: etags, timestamps).
-WRITERS: dict[str, Callable[[State, dict[str, Any]], None]] = {}
+# resource kind -> fn(state, rule) -> whether it wrote: what another client's write does to that resource.
+WRITERS: dict[str, Callable[[State, dict[str, Any]], bool]] = {}
+# resource kind -> (fields it needs, fields it may take): checked when a scenario or the admin surface sets rules.
+WRITER_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "dataset": (frozenset({"project", "dataset", "defaultPartitionExpirationMs"}), frozenset()),
+    "table": (frozenset({"project", "dataset", "table", "expirationMs"}), frozenset()),
+    "log_bucket": (frozenset({"project", "retentionDays"}), frozenset({"bucket"})),
+    "iam_policy": (frozenset({"project"}), frozenset({"bindings", "auditConfigs"})),
+    "publisher_model_config": (frozenset({"project", "location", "model", "samplingRate"}), frozenset()),
+}
+# What every rule may say besides its writer's fields (``seen`` and ``fired`` are the emulator's own counts).
+WRITE_MATCH_KEYS = frozenset({"method", "path", "host", "when", "status", "nth", "times", "only_raise", "resource",
+                              "seen", "fired"})
 
 
 @dataclass
@@ -36,8 +55,7 @@ class Faults:
     A rule matches on ``method``, ``path`` (glob on the URL path), ``host`` and ``region`` (glob),
     then adds ``latency_ms`` and/or answers ``status`` (HTTP code) with ``message``/``reason``.
     ``times`` makes it one-shot (or N-shot, latency included); ``rate`` fires it with that probability,
-    deterministic by the scenario ``seed``. ``reset`` drops the connection instead of answering and
-    ``service_disabled`` answers a per-endpoint propagation window after an enable (both in ``injection``).
+    deterministic by the scenario ``seed``. ``reset`` drops the connection instead of answering (``injection``).
     The friendlier ``[region_latency_ms]`` table (``"us-east5" = 200``, ``"*" = 20``) adds latency per
     Vertex location: an exact name wins over the first matching glob.
     """
@@ -57,9 +75,6 @@ class Faults:
             for rule in self.data.get("faults", []):
                 if not self._applies(rule, method, path, host, region):
                     continue
-                disabled = rule.get("service_disabled")
-                if disabled and not injection.window_open(self.data, str(disabled), path):
-                    continue
                 if rule.get("rate") is not None and self._rng.random() >= float(rule["rate"]):
                     continue
                 if rule.get("times") is not None:  # an N-shot rule: each firing (latency included) counts
@@ -73,30 +88,9 @@ class Faults:
                     continue
                 if rule.get("reset"):
                     out.reset = str(rule["reset"])
-                elif disabled:
-                    out.error = injection.propagation_error(self.data, str(disabled), path)
                 elif rule.get("status"):
                     out.error = _error(rule)
         return out
-
-    def concurrent_writes(self, method: str, path: str, host: str, when: str) -> list[dict[str, Any]]:
-        """The ``[[concurrent_writes]]`` rules a request sets off ``before`` or ``after`` it is handled.
-
-        A rule matches like a fault (``method``, ``path``, ``host`` globs); ``when`` says whether the other
-        writer gets there just before the request (default) or right after it; ``times`` (default 1) bounds
-        how often it fires. The rule's ``resource`` names the writer (``WRITERS``) and carries its fields.
-        """
-        fired: list[dict[str, Any]] = []
-        with self._lock:
-            for rule in self.data.get("concurrent_writes", []):
-                if rule.get("when", "before") != when or not self._applies(rule, method, path, host, ""):
-                    continue
-                left = int(rule.get("times", 1))
-                if left <= 0:
-                    continue
-                rule["times"] = left - 1
-                fired.append(dict(rule))
-        return fired
 
     def _region_latency(self, region: str) -> float:
         table = self.data.get("region_latency_ms") or {}
@@ -134,10 +128,33 @@ def _error(rule: dict[str, Any]) -> ApiError:
     return ApiError(status, message, details, http_code=code)
 
 
-def write_concurrently(state: State, rules: list[dict[str, Any]]) -> None:
-    """Apply what the other writers of ``rules`` write (``concurrent_writes`` picked them)."""
-    for rule in rules:
-        writer = WRITERS.get(str(rule.get("resource")))
-        if writer is None:
-            raise ApiError("INTERNAL", f"emulator scenario: no concurrent writer for resource {rule.get('resource')!r}")
-        writer(state, rule)
+def write_concurrently(state: State, method: str, path: str, host: str, when: str, status: int | None = None) -> bool:
+    """Run the ``[[concurrent_writes]]`` rules this request sets off ``when`` ("before" it is handled, or "after"
+    it was answered with ``status``); True when any of them wrote (the state then needs saving)."""
+    wrote = False
+    with state.lock:
+        for rule in state.data.get("concurrent_writes") or []:
+            if rule.get("when", "before") != when or not Faults._applies(rule, method, path, host, ""):
+                continue
+            if rule.get("status") is not None and int(rule["status"]) != status:
+                continue
+            rule["seen"] = int(rule.get("seen", 0)) + 1
+            if rule["seen"] < int(rule.get("nth", 1)) or int(rule.get("fired", 0)) >= int(rule.get("times", 1)):
+                continue
+            writer = WRITERS.get(str(rule.get("resource")))
+            if writer is None:
+                raise ApiError("INTERNAL", f"emulator scenario: no concurrent writer for {rule.get('resource')!r}")
+            if writer(state, rule):
+                rule["fired"] = int(rule.get("fired", 0)) + 1
+                wrote = True
+    return wrote
+
+
+_FOREVER = (None, "", "0", 0)
+
+
+def raises_expiration(current: Any, new: Any) -> bool:
+    """Whether expiration ``new`` (ms) keeps data longer than ``current``; absent, empty or 0 is forever."""
+    if current in _FOREVER:
+        return False
+    return new in _FOREVER or int(new) > int(current)

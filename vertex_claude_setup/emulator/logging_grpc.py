@@ -19,7 +19,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from . import injection
 from .common import caller_has
 from .faults import WRITERS, Faults, write_concurrently
 from .googleerrors import ApiError
@@ -142,18 +141,25 @@ def update_bucket(state: State, request: Any) -> Any:
         return _to_proto(request.name, bucket)
 
 
-def _write_bucket(state: State, rule: dict[str, Any]) -> None:
-    """Another writer sets a bucket's ``retentionDays`` (``bucket`` = ``_Default`` or ``location/name``)."""
+def _write_bucket(state: State, rule: dict[str, Any]) -> bool:
+    """Another writer sets a bucket's ``retentionDays`` (``bucket`` = ``_Default`` or ``location/name``); with
+    ``only_raise`` only a longer one. A locked bucket's retention cannot change, for anyone: False, nothing written."""
     project = state.project(str(rule["project"]))
     if project is None:
-        return
+        return False
     name = str(rule.get("bucket") or "_Default")
     with state.lock:
         found = buckets(project)
         key = name if "/" in name else next((k for k in sorted(found) if k.split("/")[1] == name), "")
-        if key in found:
-            found[key]["retentionDays"] = int(rule["retentionDays"])
-            found[key]["updateTime"] = "2026-01-01T00:00:00Z"
+        bucket = found.get(key)
+        days = int(rule["retentionDays"])
+        if bucket is None or bucket.get("locked"):
+            return False
+        if rule.get("only_raise") and int(bucket.get("retentionDays", 30)) >= days:
+            return False
+        bucket["retentionDays"] = days
+        bucket["updateTime"] = "2026-01-01T00:00:00Z"
+        return True
 
 
 WRITERS["log_bucket"] = _write_bucket
@@ -202,15 +208,15 @@ def start(state: State, host: str, port: int) -> tuple[int, Callable[[], None]]:
             try:
                 if fault.error is not None:
                     raise fault.error
-                write_concurrently(state, faults.concurrent_writes("POST", path, HOST, "before"))
+                write_concurrently(state, "POST", path, HOST, "before")
                 result = fn(state, request)
-                write_concurrently(state, faults.concurrent_writes("POST", path, HOST, "after"))
             except ApiError as exc:
-                injection.after_request(state, "POST", path, exc.http_code)
+                if write_concurrently(state, "POST", path, HOST, "after", exc.http_code):
+                    state.save()
                 code = next(c for c in grpc.StatusCode if c.value[0] == GRPC_CODE.get(exc.status, 2))
                 context.abort(code, exc.message)
+            write_concurrently(state, "POST", path, HOST, "after", 200)
             state.save()
-            injection.after_request(state, "POST", path, 200)
             if fault.reset == "after":
                 context.abort(grpc.StatusCode.UNAVAILABLE, "recvmsg:Connection reset by peer")
             return result

@@ -18,6 +18,7 @@ from vertex_claude_setup.emulator import bigquery
 
 from .claude import AFTER_CALL, _check_host, _model_path
 from .common import EFFECTS, new_operation, poll_operation, require_project
+from .faults import WRITERS
 from .googleerrors import ApiError
 from .server import Request, handles, handles_path
 from .state import State
@@ -151,6 +152,25 @@ def _apply_config(state: State, project_id: str, key: str, config: dict[str, Any
 
 
 EFFECTS["publisher_model_config"] = _apply_config
+
+
+def _write_sampling(state: State, rule: dict[str, Any]) -> bool:
+    """Another writer (scenario ``concurrent_writes``) sets a pair's request-response logging ``samplingRate``,
+    only where logging is on; with ``only_raise`` only a higher one."""
+    project = state.project(str(rule["project"]))
+    with state.lock:
+        config = configs(project).get(f"{rule['location']}/{rule['model']}") if project else None
+        logging = (config or {}).get("loggingConfig") or {}
+        rate = float(rule["samplingRate"])
+        if not logging.get("enabled"):
+            return False
+        if rule.get("only_raise") and float(logging.get("samplingRate", 1.0)) >= rate:
+            return False
+        logging["samplingRate"] = rate
+        return True
+
+
+WRITERS["publisher_model_config"] = _write_sampling
 
 
 @handles(API, "aiplatform.projects.locations.publishers.models.setPublisherModelConfig")

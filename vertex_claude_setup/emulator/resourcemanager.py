@@ -71,13 +71,6 @@ def set_iam_policy(req: Request) -> dict[str, Any]:
             raise ApiError("INVALID_ARGUMENT", f"Invalid update mask path: {path}.")
     with req.state.lock:
         current = project["iamPolicy"]
-        races = int(project.get("iam_races", 0))
-        if races > 0:  # a concurrent writer got there first
-            project["iam_races"] = races - 1
-            current["etag"] = _next_etag(current.get("etag", ""))
-            # What that writer wrote (scenario ``iam_race_audit_config``): a blind retry would erase it.
-            if project.get("iam_race_audit_config"):
-                current.setdefault("auditConfigs", []).append(copy.deepcopy(project["iam_race_audit_config"]))
         # The etag is a field of the mask like any other (the default mask is "bindings,etag"): a write whose
         # mask leaves it out is the unchecked path, so a client that wants the check must name it, as gcloud
         # does (it puts every key of the policy it sends in the mask).
@@ -107,19 +100,52 @@ def set_iam_policy(req: Request) -> dict[str, Any]:
         return copy.deepcopy(updated)
 
 
-def _write_policy(state: State, rule: dict[str, Any]) -> None:
-    """Another writer adds ``bindings`` and ``auditConfigs`` to the project's policy (a new etag, as on any write)."""
+def _merge_bindings(policy: dict[str, Any], bindings: list[dict[str, Any]]) -> None:
+    """Each member joins the binding of the same role and condition, or a new binding is added."""
+    current = policy.setdefault("bindings", [])
+    for binding in bindings:
+        found = next((b for b in current if b["role"] == binding["role"]
+                      and (b.get("condition") or None) == (binding.get("condition") or None)), None)
+        if found is None:
+            current.append(copy.deepcopy(binding))
+        else:
+            found["members"].extend(m for m in binding.get("members", []) if m not in found["members"])
+
+
+def _merge_audit_configs(policy: dict[str, Any], configs: list[dict[str, Any]]) -> None:
+    """Each log type's entry replaces the same service's entry of that type, or is added."""
+    current = policy.setdefault("auditConfigs", [])
+    for config in configs:
+        found = next((c for c in current if c["service"] == config["service"]), None)
+        if found is None:
+            current.append(copy.deepcopy(config))
+            continue
+        for entry in config.get("auditLogConfigs", []):
+            kept = [e for e in found.get("auditLogConfigs", []) if e.get("logType") != entry.get("logType")]
+            found["auditLogConfigs"] = [*kept, copy.deepcopy(entry)]
+
+
+def _write_policy(state: State, rule: dict[str, Any]) -> bool:
+    """Another writer's read-modify-write of the project's policy: ``bindings`` and ``auditConfigs`` merged in,
+    a new etag (as on any setIamPolicy). With ``only_raise`` it writes only when that adds something."""
     project = state.project(str(rule["project"]))
     if project is None:
-        return
+        return False
     with state.lock:
         policy = project["iamPolicy"]
+        updated = copy.deepcopy(policy)
+        _merge_bindings(updated, rule.get("bindings") or [])
+        _merge_audit_configs(updated, rule.get("auditConfigs") or [])
         for key in ("bindings", "auditConfigs"):
-            if rule.get(key):
-                policy.setdefault(key, []).extend(copy.deepcopy(rule[key]))
-        if any(b.get("condition") for b in policy.get("bindings", [])):
-            policy["version"] = 3
-        policy["etag"] = _next_etag(policy.get("etag", ""))
+            if not updated[key] and key not in policy:
+                updated.pop(key)  # an empty list is no field in proto3 JSON
+        if rule.get("only_raise") and updated == policy:
+            return False
+        if any(b.get("condition") for b in updated.get("bindings", [])):
+            updated["version"] = 3
+        updated["etag"] = _next_etag(policy.get("etag", ""))
+        project["iamPolicy"] = updated
+        return True
 
 
 WRITERS["iam_policy"] = _write_policy

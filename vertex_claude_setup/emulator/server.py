@@ -198,20 +198,23 @@ class Emulator:
         def work() -> Response:
             if fault.error is not None:
                 return _error_response(fault.error)
+            # An endpoint the enable has not reached yet (scenario ``[[propagation]]``).
+            lagging = injection.propagating(self.state, service, method, path) if service else None
+            if lagging is not None:
+                self.state.save()  # the window used one of its calls
+                return _error_response(lagging)
+            before = False
             try:
                 # Another client's write that lands just before this request (scenario ``concurrent_writes``).
-                before = self.faults.concurrent_writes(method, path, host, "before")
-                write_concurrently(self.state, before)
+                before = write_concurrently(self.state, method, path, host, "before")
                 if route_meth is not None and body is not None:
                     discovery.validate(route_meth.api, route_meth.request_schema, body)
                 result = handler(req)
             except ApiError as exc:
-                if method in _MUTATING:
+                if method in _MUTATING or before:
                     self.state.save()
                 return _error_response(exc)
-            after = self.faults.concurrent_writes(method, path, host, "after")
-            write_concurrently(self.state, after)
-            if method in _MUTATING or req.method_id.endswith("operations.get") or before or after:
+            if method in _MUTATING or req.method_id.endswith("operations.get") or before:
                 self.state.save()
             return result if isinstance(result, Response) else Response(body=result)
 
@@ -219,7 +222,9 @@ class Emulator:
             if fault.reset == "before":
                 raise injection.ConnectionReset(path)
             resp = work()
-            injection.after_request(self.state, method, path, resp.status)
+            # Another client's write right after this request was answered (scenario ``concurrent_writes``).
+            if write_concurrently(self.state, method, path, host, "after", resp.status):
+                self.state.save()
             if fault.reset == "after":
                 raise injection.ConnectionReset(path)
             return resp

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import fnmatch
-import time
 from typing import Any
 
 from .common import EFFECTS, SERVICE_TITLES, new_operation, poll_operation, require_project
 from .googleerrors import ApiError, error_info
+from .injection import open_windows
 from .server import Request, handles
 from .state import State
 
@@ -31,16 +30,8 @@ def _enable_effect(state: State, project: str, service: str) -> None:
         return
     with state.lock:
         proj["services"][service] = "ENABLED"
-        propagation = int(state.data["defaults"].get("propagation_calls", 0))
-        if propagation:
-            proj.setdefault("propagation", {})[service] = propagation
-        # Per-endpoint propagation ([[propagation]]): Vertex AI's endpoints do not all see an enable at once.
-        windows = [w for w in proj.get("propagationWindows", []) if w["service"] != service]
-        for rule in state.data.get("propagation") or []:
-            if fnmatch.fnmatchcase(service, str(rule.get("service", "aiplatform.googleapis.com"))):
-                windows.append({"service": service, "path": str(rule["path"]), "calls_left": int(rule.get("calls", 0)),
-                                "until": time.time() + float(rule.get("seconds", 0))})
-        proj["propagationWindows"] = windows
+        # [[propagation]]: Vertex AI's endpoints do not all see an enable at once.
+        open_windows(state, proj, service)
 
 
 EFFECTS["enable_service"] = _enable_effect

@@ -33,7 +33,6 @@ DEFAULTS: dict[str, Any] = {
     "enabled_services": [],
     "permissions": None,  # None: the caller holds every permission
     "operation_polls": 0,  # how many polls an LRO stays pending
-    "propagation_calls": 0,  # calls answered SERVICE_DISABLED right after an enable
 }
 
 
@@ -192,20 +191,24 @@ class State:
 
 # What a scenario may say. Emulator modules read their own sections (availability, quotas, principal…).
 SCENARIO_KEYS = {"defaults", "faults", "seed", "projects", "extra", "availability", "quotas", "principal",
-                 "region_latency_ms", "propagation", "concurrent_writes", "triggers", "operation_faults",
+                 "region_latency_ms", "propagation", "concurrent_writes", "operation_faults",
                  "model_garden", "org_policies", "organization", "organizations", "folders", "rate_quotas"}
 PROJECT_KEYS = {"number", "state", "display_name", "parent", "billing_enabled", "enabled_services", "permissions",
                 "exists", "iam_policy", "availability", "quotas", "publisherModelConfigs", "bigquery", "log_buckets",
-                "iam_races", "iam_race_audit_config", "billingAccountName", "log_storage_location", "propagation",
-                "model_enablement", "labels", "fleet_kind"}
+                "billingAccountName", "log_storage_location", "model_enablement", "labels", "fleet_kind"}
 NODE_KEYS = {"display_name", "parent", "state", "permissions"}  # [organizations."ID"] and [folders."ID"]
 FAULT_KEYS = {"method", "path", "host", "region", "status", "grpc_status", "message", "reason", "domain", "metadata",
-              "times", "rate", "latency_ms", "retry_delay", "reset", "service_disabled"}
-# ``[[propagation]]``: endpoints that still answer SERVICE_DISABLED after an enable completed (serviceusage.py).
-PROPAGATION_KEYS = {"service", "path", "calls", "seconds"}
-# Another client's write set off by a request: what it matches, when, and what it writes (per resource).
-WRITE_KEYS = {"method", "path", "host", "when", "times", "resource", "project", "bucket", "retentionDays", "dataset",
-              "table", "defaultPartitionExpirationMs", "expirationMs", "bindings", "auditConfigs"}
+              "times", "rate", "latency_ms", "retry_delay", "reset"}
+# Keys that said the same thing as another mechanism, and what says it now (refused, naming the replacement).
+_RACE = '[[concurrent_writes]] before setIamPolicy (resource = "iam_policy", times = N, auditConfigs = [...])'
+MOVED = {
+    "triggers": '[[concurrent_writes]] (when = "after", status, nth, only_raise = true)',
+    "defaults.propagation_calls": '[[propagation]] with path = "*" and calls = N',
+    "faults.service_disabled": "[[propagation]] with the fault's method and path, and calls = its times",
+    "projects.iam_races": _RACE,
+    "projects.iam_race_audit_config": _RACE,
+    "projects.propagation": "[[propagation]] (a top-level list of windows)",
+}
 
 
 def check_scenario(raw: Any, where: str) -> None:
@@ -213,11 +216,11 @@ def check_scenario(raw: Any, where: str) -> None:
     if not isinstance(raw, dict):
         raise SetupError(f"{where}: a scenario must be a table/object", "see the README's scenario example")
     _known(where, "", raw, SCENARIO_KEYS)
-    _known(where, "defaults.", raw.get("defaults") or {}, set(DEFAULTS))
+    _known(where, "defaults.", raw.get("defaults") or {}, set(DEFAULTS), "defaults.")
     for project_id, spec in (raw.get("projects") or {}).items():
         if not isinstance(spec, dict):
             raise SetupError(f"{where}: projects.{project_id} must be a table", "see the README's scenario example")
-        _known(where, f"projects.{project_id}.", spec, PROJECT_KEYS)
+        _known(where, f"projects.{project_id}.", spec, PROJECT_KEYS, "projects.")
     for section in ("organizations", "folders"):
         for ident, spec in (raw.get(section) or {}).items():
             if not isinstance(spec, dict) or not str(ident).isdigit():
@@ -232,27 +235,83 @@ def check_scenario(raw: Any, where: str) -> None:
         from .ratequota import check
 
         check(where, raw["rate_quotas"])
-    for i, rule in enumerate(raw.get("faults") or []):
-        if not isinstance(rule, dict):
-            raise SetupError(f"{where}: faults[{i}] must be a table", "write it as [[faults]] with keys")
-        _known(where, f"faults[{i}].", rule, FAULT_KEYS)
+    for i, rule in enumerate(_rules(raw, "faults", where)):
+        _known(where, f"faults[{i}].", rule, FAULT_KEYS, "faults.")
         if rule.get("reset") not in (None, "before", "after"):
             raise SetupError(f"{where}: faults[{i}].reset must be \"before\" or \"after\"",
                              "\"before\" drops the call unprocessed, \"after\" loses its answer")
-    for i, rule in enumerate(raw.get("propagation") or []):
+    _check_propagation(raw, where)
+    _check_concurrent_writes(raw, where)
+    from .injection import OPERATION_FAULT_KEYS
+
+    for i, rule in enumerate(_rules(raw, "operation_faults", where)):
+        _known(where, f"operation_faults[{i}].", rule, OPERATION_FAULT_KEYS)
+    _check_model_garden(raw, where)
+
+
+def _rules(raw: dict[str, Any], section: str, where: str) -> list[dict[str, Any]]:
+    """The rules of a ``[[section]]`` list, each a table."""
+    rules = raw.get(section) or []
+    for i, rule in enumerate(rules):
         if not isinstance(rule, dict):
-            raise SetupError(f"{where}: propagation[{i}] must be a table", "write it as [[propagation]] with keys")
+            raise SetupError(f"{where}: {section}[{i}] must be a table", f"write it as [[{section}]] with keys")
+    return list(rules)
+
+
+def _check_propagation(raw: dict[str, Any], where: str) -> None:
+    """``[[propagation]]``: windows after an enable (``injection``), each on an endpoint glob."""
+    from .injection import PROPAGATION_KEYS
+
+    for i, rule in enumerate(_rules(raw, "propagation", where)):
         _known(where, f"propagation[{i}].", rule, PROPAGATION_KEYS)
         if not rule.get("path"):
             raise SetupError(f"{where}: propagation[{i}] needs a path",
-                             'name the endpoint with a glob on the URL path, e.g. path = "*count-tokens:rawPredict"')
-    for i, rule in enumerate(raw.get("concurrent_writes") or []):
-        if not isinstance(rule, dict):
-            raise SetupError(f"{where}: concurrent_writes[{i}] must be a table",
-                             "write it as [[concurrent_writes]] with keys")
-        _known(where, f"concurrent_writes[{i}].", rule, WRITE_KEYS)
-    _check_chaos(raw, where)
-    _check_model_garden(raw, where)
+                             'name the endpoint with a glob on the URL path, e.g. path = "*count-tokens:rawPredict" '
+                             '(path = "*": every endpoint of the service)')
+        for key in ("calls", "seconds"):
+            _number(where, f"propagation[{i}].{key}", rule.get(key))
+
+
+def _check_concurrent_writes(raw: dict[str, Any], where: str) -> None:
+    """``[[concurrent_writes]]`` (``faults``): a known writer, the fields it needs and no other writer's."""
+    from .faults import WRITE_MATCH_KEYS, WRITER_FIELDS
+
+    every_field = set().union(*(needs | takes for needs, takes in WRITER_FIELDS.values()))
+    for i, rule in enumerate(_rules(raw, "concurrent_writes", where)):
+        name = f"concurrent_writes[{i}]"
+        _known(where, f"{name}.", rule, set(WRITE_MATCH_KEYS) | every_field)
+        resource = rule.get("resource")
+        if resource not in WRITER_FIELDS:
+            raise SetupError(f"{where}: {name}.resource must be one of {', '.join(sorted(WRITER_FIELDS))}",
+                             "name what the other client writes")
+        needs, takes = WRITER_FIELDS[str(resource)]
+        if missing := sorted(needs - set(rule)):
+            raise SetupError(f"{where}: {name} (resource {resource}) needs {', '.join(missing)}",
+                             f"add {' and '.join(missing)} to the rule")
+        if foreign := sorted((set(rule) & every_field) - needs - takes):
+            raise SetupError(f"{where}: {name}.{foreign[0]} is not a field of resource {resource}",
+                             f"its fields: {', '.join(sorted(needs | takes))}")
+        if rule.get("when", "before") not in ("before", "after"):
+            raise SetupError(f"{where}: {name}.when must be \"before\" or \"after\"",
+                             "\"before\": the other client writes just before the request is handled, \"after\": "
+                             "right after it was answered")
+        if rule.get("status") is not None and rule.get("when", "before") != "after":
+            raise SetupError(f"{where}: {name}.status needs when = \"after\"",
+                             "the status is that of the answer, known only after the request")
+        for key in ("status", "nth", "times", "seen", "fired"):
+            _number(where, f"{name}.{key}", rule.get(key), integer=True)
+
+
+def _number(where: str, name: str, value: Any, *, integer: bool = False) -> None:
+    """A rule's count or duration: a finite number, not negative (absent is fine)."""
+    import math
+
+    kinds = (int,) if integer else (int, float)
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, kinds) or value < 0 or not math.isfinite(value):
+        raise SetupError(f"{where}: {name} must be a{' whole' if integer else ''} number, 0 or more",
+                         f"write it like {name.rsplit('.', 1)[-1]} = 2")
 
 
 def _check_model_garden(raw: dict[str, Any], where: str) -> None:
@@ -278,25 +337,15 @@ def _check_model_garden(raw: dict[str, Any], where: str) -> None:
                                  f"use one of {', '.join(ENABLEMENT)}")
 
 
-def _check_chaos(raw: dict[str, Any], where: str) -> None:
-    """The chaos sections (``injection``): triggers name a known writer, operation faults known keys."""
-    from .injection import OPERATION_FAULT_KEYS, TRIGGER_KEYS, WRITERS
-
-    for section, allowed in (("triggers", TRIGGER_KEYS), ("operation_faults", OPERATION_FAULT_KEYS)):
-        for i, rule in enumerate(raw.get(section) or []):
-            if not isinstance(rule, dict):
-                raise SetupError(f"{where}: {section}[{i}] must be a table", f"write it as [[{section}]] with keys")
-            _known(where, f"{section}[{i}].", rule, allowed)
-            if section == "triggers" and rule.get("writer") not in WRITERS:
-                raise SetupError(f"{where}: triggers[{i}].writer must be one of {', '.join(sorted(WRITERS))}",
-                                 "name the concurrent writer to run")
-
-
-def _known(where: str, prefix: str, table: Any, allowed: set[str]) -> None:
+def _known(where: str, prefix: str, table: Any, allowed: set[str], section: str = "") -> None:
+    """Unknown keys refused with the closest known one; a removed key names what replaced it (``MOVED``)."""
     import difflib
 
     for key in table if isinstance(table, dict) else ():
         if key not in allowed:
+            moved = MOVED.get(f"{section}{key}")
+            if moved:
+                raise SetupError(f"{where}: scenario key '{prefix}{key}' was removed", f"use {moved}")
             close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.5)
             hint = f"did you mean '{prefix}{close[0]}'?" if close else f"known keys: {', '.join(sorted(allowed))}"
             raise SetupError(f"{where}: unknown scenario key '{prefix}{key}'", hint)

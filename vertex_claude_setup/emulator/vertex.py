@@ -11,10 +11,10 @@ SERVICE = "aiplatform.googleapis.com"
 
 
 def vertex_project(req: Request, permission: str) -> dict[str, Any]:
-    """The project of a Vertex call: exists, API enabled (and propagated), billing on, permission held."""
+    """The project of a Vertex call: exists, API enabled, billing on, permission held."""
     ref = req.params["projectsId"]
     project = require_project(req.state, ref, permission, SERVICE)
-    require_service(req.state, project, SERVICE, req.path)
+    require_service(req.state, project, SERVICE)
     resource = f"//{SERVICE}/projects/{ref}/locations/{req.params.get('locationsId', '')}"
     require_permission(project, permission, resource, SERVICE)
     return project
