@@ -131,6 +131,8 @@ def _error(rule: dict[str, Any]) -> ApiError:
 def write_concurrently(state: State, method: str, path: str, host: str, when: str, status: int | None = None) -> bool:
     """Run the ``[[concurrent_writes]]`` rules this request sets off ``when`` ("before" it is handled, or "after"
     it was answered with ``status``); True when any of them wrote (the state then needs saving)."""
+    if not state.data.get("concurrent_writes"):
+        return False  # the common case: no other writer, no lock taken
     wrote = False
     with state.lock:
         for rule in state.data.get("concurrent_writes") or []:

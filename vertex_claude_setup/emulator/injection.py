@@ -71,6 +71,8 @@ def open_windows(state: State, project: dict[str, Any], service: str) -> None:
 def propagating(state: State, service: str, method: str, path: str) -> ApiError | None:
     """Google's SERVICE_DISABLED when a propagation window holds this call to ``service`` (the API is ENABLED on
     the project named in ``path``, but not yet here); None otherwise. A refused call uses one of its calls."""
+    if not state.data.get("propagation"):
+        return None  # the common case: no window can be open, no lock taken
     with state.lock:
         project = _project_of(state.data, path)
         if project is None or project.get("services", {}).get(service) != "ENABLED":

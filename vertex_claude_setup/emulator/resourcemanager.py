@@ -109,7 +109,7 @@ def _merge_bindings(policy: dict[str, Any], bindings: list[dict[str, Any]]) -> N
         if found is None:
             current.append(copy.deepcopy(binding))
         else:
-            found["members"].extend(m for m in binding.get("members", []) if m not in found["members"])
+            found["members"] += [m for m in dict.fromkeys(binding.get("members", [])) if m not in found["members"]]
 
 
 def _merge_audit_configs(policy: dict[str, Any], configs: list[dict[str, Any]]) -> None:
