@@ -124,6 +124,10 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
 
     screen = Output(options(ctx).no_color)
     with open_runtime(options(ctx), live="stale") as rt:
+        if rt.config.smoke_test.enabled:  # the closing check's SDK loads while the plan's requests are in flight
+            from vertex_claude_setup.checks.smoke import import_sdk_in_background
+
+            import_sdk_in_background()
         announce_project(rt.config, screen)
         refuse_environment_override(rt.config)
         saved = planfile.load(plan_file, STEP_NAMES) if plan_file is not None else None
