@@ -1,11 +1,11 @@
 """One retry policy for every Google call: ``google.api_core.retry``, one deadline, a timeout per attempt.
 
-Every call goes through api_core's retry loop (``retry_target``, ``retry_target_async`` for the probes)
-with our predicate and backoff, and is passed to the client libraries explicitly as ``retry=`` and
-``timeout=``, so their own default retries (up to 60-120 s, inside ours) never run. One operation — a
-call, its retries, the attempts of a read-merge-write, the pages of a listing — lives within one
-deadline (``VERTEX_CLAUDE_RETRY_DEADLINE``): the first retried call starts it, every call inside shares
-it (a context variable), and no attempt's timeout reaches past it.
+Every call goes through api_core's retry loop (``retry_target``, ``retry_target_async`` for the probes,
+entered at a call's first failure) with our predicate and backoff, and is passed to the client libraries
+explicitly as ``retry=`` and ``timeout=``, so their own default retries (up to 60-120 s, inside ours)
+never run. One operation — a call, its retries, the attempts of a read-merge-write, the pages of a
+listing — lives within one deadline (``VERTEX_CLAUDE_RETRY_DEADLINE``): the first retried call starts it,
+every call inside shares it (a context variable), and no attempt's timeout reaches past it.
 
 What api_core's ``Retry`` cannot say by itself, and how it is said here with its own hooks:
 
@@ -316,9 +316,9 @@ async def call_async(fn: Callable[[], Awaitable[T]], *, retry_if: Callable[[Exce
     """The async twin of ``call`` (api_core's ``retry_target_async``), with an optional cap on attempts.
 
     The first attempt runs before api_core's loop is set up: most calls (every probe of an audit) succeed at
-    once, and the loop's waits, generator and frames cost a fifth of a probe's CPU. A first attempt that
-    raises enters the loop as its first error (replayed, not repeated): the loop decides about it, with its
-    waits, cap, deadline and final error, exactly as if it had made that attempt itself.
+    once, and setting up the loop's waits, generator and frames cost about a tenth of a probe's CPU. A first
+    attempt that raises enters the loop as its first error (replayed, not repeated): the loop decides about
+    it, with its waits, cap, deadline and final error, exactly as if it had made that attempt itself.
     """
     chosen = policy or RetryPolicy.from_env()
     with scope(chosen) as deadline:
