@@ -9,7 +9,8 @@ processes, ``LATENCY_MS`` on every Google call. A 5 models x 5 regions project:
   that must follow one another (``CHAIN``: services.enable, its operation poll, the Vertex AI readiness read,
   the pair's re-read once the API is on, setPublisherModelConfig, its operation poll, the closing smoke test),
   each ``LATENCY_MS`` (target <= 1.3x);
-* probes (count-tokens requests) per (model, region) pair for each command (target: one per pair).
+* probes (count-tokens requests) per (model, region) pair for each command (target: one per pair);
+* the peak RSS of the ``plan`` process (target <= 100 MiB).
 
 Run: ``python benchmarks/plan.py [--runs N]``. The last line is machine-readable.
 """
@@ -58,6 +59,26 @@ def timed(argv: list[str], env: dict[str, str], cwd: Path, ok: tuple[int, ...] =
     return wall
 
 
+# A child's ru_maxrss starts at its parent's resident size when it is forked (Linux keeps the larger of the
+# two across exec), and this process holds the emulator: a small launcher process measures the tool instead.
+PEAK_RSS = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(proc.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
+def peak_rss_mb(argv: list[str], env: dict[str, str], cwd: Path, ok: tuple[int, ...] = (0,)) -> float:
+    """Peak resident memory of one whole process, in MiB."""
+    done = subprocess.run([sys.executable, "-c", PEAK_RSS, *argv], env=env, cwd=cwd, capture_output=True, text=True,
+                          check=True)
+    code, kib = (int(x) for x in done.stdout.split())
+    if code not in ok:
+        raise SystemExit(f"{argv[1:4]} exited {code}")
+    return kib / 1024
+
+
 def probes(emulator: Any) -> int:
     return sum(r.path.endswith("count-tokens:rawPredict") for r in emulator.requests)
 
@@ -75,6 +96,7 @@ def main() -> None:
     plan_walls: list[float] = []
     apply_walls: list[float] = []
     probe_walls: list[float] = []
+    plan_rsses: list[float] = []
     plan_probes = apply_probes = 0
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -96,6 +118,7 @@ def main() -> None:
                 emulator.requests.clear()
                 plan_walls.append(timed([*tool, "plan", "--detailed-exitcode"], env, work, ok=(0, 3)))  # 3: findings
                 plan_probes = probes(emulator)
+                plan_rsses.append(peak_rss_mb([*tool, "plan", "--detailed-exitcode"], env, work, ok=(0, 3)))
                 google = GoogleApis(config.load(None, {"project": PROJECT}, environ={}),
                                     EmulatorTarget(http=url, grpc=emulator.grpc_target))
                 probe_walls.append(timed([sys.executable, "-c", ONE_PROBE.format(project=PROJECT),
@@ -113,10 +136,13 @@ def main() -> None:
     print(f"  one-probe script  {probe_s:.3f} s  (runs {min(probe_walls):.3f}-{max(probe_walls):.3f})")
     print(f"  dependency chain  {chain_s:.3f} s  (plan {plan_s:.3f} s + {CHAIN} x {LATENCY_MS} ms)")
     print(f"  probes per pair   plan {plan_probes / pairs:g}, apply {apply_probes / pairs:g}")
+    rss = max(plan_rsses)
+    print(f"  plan peak RSS     {rss:.0f} MiB  (runs {min(plan_rsses):.0f}-{rss:.0f}; an extra, untimed plan per run)")
     for text, ok in ((f"plan {plan_ratio:.2f}x the one-probe script (target <= 1.2)", plan_ratio <= 1.2),
                      (f"apply {apply_ratio:.2f}x its dependency chain (target <= 1.3)", apply_ratio <= 1.3),
                      (f"probes per pair: plan {plan_probes / pairs:g}, apply {apply_probes / pairs:g} (target 1)",
-                      plan_probes <= pairs and apply_probes <= pairs)):
+                      plan_probes <= pairs and apply_probes <= pairs),
+                     (f"plan peak RSS {rss:.0f} MiB (target <= 100)", rss <= 100)):
         print(f"{'PASS' if ok else 'FAIL'}  {text}")
     print(f"plan_ratio_to_one_probe_script={plan_ratio:.2f} apply_ratio_to_chain={apply_ratio:.2f} "
           f"probes_per_pair_plan={plan_probes / pairs:g} probes_per_pair_apply={apply_probes / pairs:g}")

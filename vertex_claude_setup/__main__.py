@@ -1,5 +1,5 @@
 """``python -m vertex_claude_setup``."""
 
-from vertex_claude_setup.cli.main import main
+from vertex_claude_setup.cli.main import run
 
-main()
+run()

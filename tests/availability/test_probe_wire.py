@@ -54,6 +54,20 @@ def test_each_probe_is_the_request_the_sdk_sends(emulated: tuple[Emulator, Googl
     assert sdk[1][1].endswith(f"/publishers/anthropic/models/{MODEL}:rawPredict")
 
 
+def test_probes_keep_their_connections_alive_as_the_sdk_does(emulated: tuple[Emulator, GoogleApis]) -> None:
+    """A connection carries the next probe to its host (connect and close cost as much as the request)."""
+    emu, google = emulated
+    with google.anthropic_client("us-east5") as client:
+        client.messages.count_tokens(model=MODEL, messages=PROBE_MESSAGES,
+                                     extra_body={"anthropic_version": VERTEX_ANTHROPIC_VERSION})
+    sdk = emu.requests[0].headers.get("connection", "keep-alive").lower()
+    emu.requests.clear()
+    probe_pairs(google, PROJECT, [(MODEL, "us-east5"), ("claude-opus-4-5@20251101", "us-east5")])
+    ours = {r.headers.get("connection", "keep-alive").lower() for r in emu.requests}  # HTTP/1.1: alive unless "close"
+    assert sdk == "keep-alive"
+    assert ours == {"keep-alive"}
+
+
 def test_an_audit_never_imports_the_sdk(tmp_path: Path) -> None:
     code = ("import atexit, sys\n"
             "atexit.register(lambda: print('SDK', 'anthropic' in sys.modules, file=sys.stderr))\n"

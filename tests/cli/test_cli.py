@@ -61,3 +61,21 @@ def test_python_dash_m_and_help_imports_no_google_clients() -> None:
     version = subprocess.run([sys.executable, "-m", "vertex_claude_setup", "--version"], capture_output=True,
                              text=True, check=False)
     assert version.returncode == 0 and "version" in version.stdout
+
+
+def test_console_script_leaves_with_every_line_written_exit_handlers_run_and_the_exit_code() -> None:
+    """``run`` (the console script) skips the interpreter's teardown: nothing it owes may be lost for it."""
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: sys.stderr.write('exit handler ran\\n'))\n"
+            "from vertex_claude_setup.cli.main import run\n"
+            "run()\n")
+    listing = subprocess.run([sys.executable, "-c", code, "models"], capture_output=True, text=True, check=False)
+    assert listing.returncode == 0
+    expected = subprocess.run([sys.executable, "-c", "from vertex_claude_setup.cli.main import main; main()", "models"],
+                              capture_output=True, text=True, check=False).stdout
+    assert len(expected) > 8192 and listing.stdout == expected  # more than one pipe buffer, every byte of it
+    assert listing.stderr == "exit handler ran\n"
+    failed = subprocess.run([sys.executable, "-c", code, "models", "--no-such-flag"], capture_output=True, text=True,
+                            check=False)
+    assert failed.returncode == 1
+    assert "No such option '--no-such-flag'" in failed.stderr and failed.stderr.endswith("exit handler ran\n")

@@ -144,7 +144,7 @@ class AuditCache:
                 scope["quotas"] = {"read_at": now, "report": quotas.to_json()}
             try:
                 localfiles.private_dir(self.path.parent)  # the state folder (.vertex-claude/): 0700
-                localfiles.write_private(self.path, json.dumps(data, indent=1, sort_keys=True))
+                localfiles.write_private(self.path, json.dumps(data, sort_keys=True))  # compact: C encoder
             except SetupError as exc:
                 self._warn_once(f"audit cache not saved: {exc.one_line()}")
 

@@ -9,6 +9,7 @@ classified with the availability classes (one explanation everywhere) and carry 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -105,6 +106,25 @@ def _failure(result: SmokeResult, exc: BaseException, config: Config, base_url: 
                                  "check the network, proxy and endpoints.claude / endpoints.aiplatform settings")
     else:  # SetupError (no credentials) is an error of the whole run, not a failed pair
         raise exc
+
+
+def import_sdk_in_background() -> threading.Thread:
+    """Start importing ``anthropic`` (about a second of CPU) while the command's first requests are in flight.
+
+    ``apply`` needs the SDK only for its closing check, after every change: imported then, it would add that
+    second to the end of the run. A later ``from anthropic import ...`` finds the module loaded, or waits on
+    Python's import lock for the rest of it. A daemon thread: a command that stops early never waits for it.
+    """
+
+    def load() -> None:
+        try:
+            import anthropic.lib.vertex  # noqa: F401
+        except Exception:  # a broken install fails again, and is reported, where the SDK is used
+            return
+
+    thread = threading.Thread(target=load, name="import-anthropic", daemon=True)
+    thread.start()
+    return thread
 
 
 def run_one(google: GoogleApis, model: str, region: str, *, stream: bool = False) -> SmokeResult:

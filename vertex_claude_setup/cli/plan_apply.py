@@ -15,8 +15,10 @@ import click
 from .common import EXIT_CHANGES, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, echo_json, options
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from vertex_claude_setup.config import Config
-    from vertex_claude_setup.engine.model import Finding, Outcome, Plan
+    from vertex_claude_setup.engine.model import Finding, Outcome, Plan, StepPlan
 
     from .runtime import Options, Runtime
     from .terminal import Output
@@ -129,7 +131,7 @@ def apply(ctx: click.Context, plan_file: Path | None, auto_approve: bool, fail_o
         saved = planfile.load(plan_file, STEP_NAMES) if plan_file is not None else None
         if saved is not None and plan_file is not None:
             planfile.check_target(saved, rt.target, plan_file)  # before reading anything from the wrong place
-        the_plan = read_plan(rt, screen)
+        the_plan = read_plan(rt, screen, warm_up=_closing_check_sdk(rt))
         if saved is not None and plan_file is not None:
             # The saved plan must equal the fresh one; what runs is the fresh one, never the file's copy.
             planfile.check_still_valid(saved, the_plan, plan_file)
@@ -192,16 +194,30 @@ def command_line(opts: Options, *args: str) -> str:
     return shlex.join([*words, *args])
 
 
-def read_plan(rt: Runtime, screen: Output) -> Plan:
-    """``make_plan`` with a progress line on a terminal (steps read so far)."""
+def read_plan(rt: Runtime, screen: Output, warm_up: Callable[[], object] | None = None) -> Plan:
+    """``make_plan`` with a progress line on a terminal (steps read so far).
+
+    ``warm_up`` runs once, when the first step has been read: the tool's own imports are done by then and
+    the next reads are in flight, so work started there (importing a client) delays them least.
+    """
     from vertex_claude_setup.steps import workflow
 
     from .terminal import Counter
 
     ctx = rt.context()
     counter = Counter(screen, f"Reading the state of project {rt.config.project}", workflow.step_count(ctx), "steps")
+    pending = [warm_up] if warm_up is not None else []
+    lock = threading.Lock()
+
+    def on_step(step: StepPlan) -> None:
+        with lock:
+            start = pending.pop() if pending else None
+        if start is not None:
+            start()
+        counter.advance(step)
+
     try:
-        the_plan = workflow.make_plan(ctx, counter.advance)
+        the_plan = workflow.make_plan(ctx, on_step)
     finally:
         screen.done()
     the_plan.target = rt.target
@@ -232,6 +248,19 @@ def refuse_environment_override(config: Config) -> None:
                           "names it",
                           f"pass --project {config.project} to apply to {config.project}, or unset {variable} to "
                           f"apply to {config.project_in_file}")
+
+
+def _closing_check_sdk(rt: Runtime) -> Callable[[], object] | None:
+    """What starts importing the closing check's SDK in the background (None when apply runs no check).
+
+    ``anthropic`` costs about a second of CPU to import; imported when the check runs, after every change,
+    it would add that second to the end of ``apply`` (``benchmarks/plan.py`` measures it).
+    """
+    if not rt.config.smoke_test.enabled:
+        return None
+    from vertex_claude_setup.checks.smoke import import_sdk_in_background
+
+    return import_sdk_in_background
 
 
 def _closing_check(rt: Runtime, screen: Output) -> bool:

@@ -1,11 +1,11 @@
 """One retry policy for every Google call: ``google.api_core.retry``, one deadline, a timeout per attempt.
 
-Every call goes through api_core's retry loop (``retry_target``, ``retry_target_async`` for the probes)
-with our predicate and backoff, and is passed to the client libraries explicitly as ``retry=`` and
-``timeout=``, so their own default retries (up to 60-120 s, inside ours) never run. One operation — a
-call, its retries, the attempts of a read-merge-write, the pages of a listing — lives within one
-deadline (``VERTEX_CLAUDE_RETRY_DEADLINE``): the first retried call starts it, every call inside shares
-it (a context variable), and no attempt's timeout reaches past it.
+Every call goes through api_core's retry loop (``retry_target``, ``retry_target_async`` for the probes,
+entered at a call's first failure) with our predicate and backoff, and is passed to the client libraries
+explicitly as ``retry=`` and ``timeout=``, so their own default retries (up to 60-120 s, inside ours)
+never run. One operation — a call, its retries, the attempts of a read-merge-write, the pages of a
+listing — lives within one deadline (``VERTEX_CLAUDE_RETRY_DEADLINE``): the first retried call starts it,
+every call inside shares it (a context variable), and no attempt's timeout reaches past it.
 
 What api_core's ``Retry`` cannot say by itself, and how it is said here with its own hooks:
 
@@ -313,12 +313,29 @@ def call(fn: Callable[[], T], *, retry_if: Callable[[Exception], bool] = is_retr
 
 async def call_async(fn: Callable[[], Awaitable[T]], *, retry_if: Callable[[Exception], bool],
                      attempts: int | None = None, policy: RetryPolicy | None = None) -> T:
-    """The async twin of ``call`` (api_core's ``retry_target_async``), with an optional cap on attempts."""
-    from google.api_core.retry import retry_target_async
+    """The async twin of ``call`` (api_core's ``retry_target_async``), with an optional cap on attempts.
 
+    The first attempt runs before api_core's loop is set up: most calls (every probe of an audit) succeed at
+    once, and setting up the loop's waits, generator and frames cost about a tenth of a probe's CPU. A first
+    attempt that raises enters the loop as its first error (replayed, not repeated): the loop decides about
+    it, with its waits, cap, deadline and final error, exactly as if it had made that attempt itself.
+    """
     chosen = policy or RetryPolicy.from_env()
     with scope(chosen) as deadline:
+        try:
+            return await fn()
+        except Exception as exc:  # handed to the retry loop, which decides about it
+            first: Exception | None = exc
+        from google.api_core.retry import retry_target_async
+
+        async def attempt() -> T:
+            nonlocal first
+            if first is not None:
+                replayed, first = first, None
+                raise replayed
+            return await fn()
+
         waits = _Waits(chosen, attempts)
-        result: T = await retry_target_async(fn, retry_if, waits, timeout=deadline.remaining(),
+        result: T = await retry_target_async(attempt, retry_if, waits, timeout=deadline.remaining(),
                                              on_error=waits.on_error, exception_factory=_last_error)
         return result
