@@ -52,7 +52,7 @@ def walk(google: GoogleApis, root: str, *, workers: int = 8) -> Walk:
             children = [f["name"] for f in list_folders(google, node)]
         except SetupError as exc:
             children, errors = [], [*errors, exc]
-        denied = [e.permission for e in errors if getattr(e, "permission", "")]
+        denied = [str(getattr(e, "permission", "")) for e in errors if getattr(e, "permission", "")]
         if len(errors) == 2 and len(denied) == 2:  # one node, one line: both listings refused
             errors = [SetupError(f"cannot list {node}: permissions {denied[0]} and {denied[1]} denied (or {node} "
                                  "does not exist)", errors[0].hint)]
