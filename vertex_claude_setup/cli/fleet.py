@@ -130,14 +130,14 @@ def fleet_session(ctx: click.Context, command: str, args: FleetArgs, key_parts: 
     from vertex_claude_setup.fleet.store import ResultStore, run_key
     from vertex_claude_setup.gcp.ratelimit import RateLimiter, parse_max_qps
 
-    from .runtime import open_runtime
+    from .runtime import live_scope, open_runtime
 
     opts = options(ctx)
     spec = selection.Spec(selection.parse_projects(args.projects, args.projects_file),
                           tuple(selection.parse_node("folders", f) for f in args.folders),
                           tuple(selection.parse_node("organizations", o) for o in args.organizations),
                           selection.parse_labels(args.labels))
-    configs = FleetConfigs(opts.config_path, opts.overrides, args.overrides)
+    configs = FleetConfigs(opts.config_path, opts.overrides, args.overrides, live_scope=live_scope(opts))
     limiter = RateLimiter(max_qps=parse_max_qps(args.max_qps))
     with open_runtime(opts, configs.base, limiter) as rt:
         _ = rt.google.credentials  # no credentials: one error for the run, before any project

@@ -64,8 +64,10 @@ def read_overrides(path: Path | None) -> dict[str, dict[str, Any]]:
 class FleetConfigs:
     """Each project's resolved config, loaded once (thread-safe)."""
 
-    def __init__(self, path: Path | None, flags: Mapping[str, Any], overrides_path: Path | None = None) -> None:
+    def __init__(self, path: Path | None, flags: Mapping[str, Any], overrides_path: Path | None = None, *,
+                 live_scope: str = "google") -> None:
         self.path = path
+        self.live_scope = live_scope  # whose Model Garden list validates model ids (emulator or Google)
         self.flags = {k: v for k, v in flags.items() if k != "project" and v is not None}
         self.overrides_path = overrides_path
         self.overrides = read_overrides(overrides_path)
@@ -80,13 +82,13 @@ class FleetConfigs:
         if project:
             values["project"] = project
             where["project"] = "the fleet selection"
-            return config.load(self.path, values, overrides_from=where)
+            return config.load(self.path, values, live_scope=self.live_scope, overrides_from=where)
         try:
-            return config.load(self.path, values)
+            return config.load(self.path, values, live_scope=self.live_scope)
         except ConfigError as exc:
             if exc.message != "no project configured":
                 raise
-            return config.load(self.path, {**values, "project": SELECTION_PROJECT})
+            return config.load(self.path, {**values, "project": SELECTION_PROJECT}, live_scope=self.live_scope)
 
     def for_project(self, project: str) -> Config:
         with self._lock:
