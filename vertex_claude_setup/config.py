@@ -239,18 +239,24 @@ def parse_table(where: str, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def read_file(path: Path) -> dict[str, Any]:
     """Parse a TOML config file into flat ``section.key`` values (types checked)."""
+    return parse_table(str(path), read_toml(path))
+
+
+def read_toml(path: Path, what: str = "config file",
+              missing_fix: str = "run `vertex-claude-setup init --project PROJECT` or pass --config") -> dict[str, Any]:
+    """A TOML file the user wrote (the config, a fleet's overrides), or a one-line error naming ``what`` it is."""
     try:
         text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors write one) is not TOML
     except FileNotFoundError:
-        raise ConfigError(f"config file {path} not found",
-                          "run `vertex-claude-setup init --project PROJECT` or pass --config") from None
+        raise ConfigError(f"{what} {path} not found", missing_fix) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"config file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+        raise ConfigError(f"{what} {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
                           f"{exc.start})", "save it as UTF-8: TOML files are UTF-8") from None
     except OSError as exc:
-        raise ConfigError(f"config file {path}: {exc.strerror or exc}") from None
+        raise ConfigError(f"{what} {path}: {exc.strerror or exc}") from None
     try:
-        return parse_table(str(path), tomllib.loads(text))
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
     except RecursionError:  # tomllib parses nested arrays and inline tables recursively

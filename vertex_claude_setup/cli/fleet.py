@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import options
+from .common import FiniteRange, options
 
 if TYPE_CHECKING:
     from vertex_claude_setup.fleet.report import FleetReport, ProjectResult
@@ -142,6 +142,11 @@ def fleet_session(ctx: click.Context, command: str, args: FleetArgs, key_parts: 
     with open_runtime(opts, configs.base, limiter) as rt:
         _ = rt.google.credentials  # no credentials: one error for the run, before any project
         fleet = selection.select(rt.google, spec)
+        stray = sorted(set(configs.overrides) - {t.project for t in fleet.targets}
+                       - {s.project for s in fleet.skipped})
+        if stray:  # a misspelt ID would otherwise leave its project on the shared config without a word
+            click.echo(f"Warning: {args.overrides}: {', '.join(stray)} not in this fleet; those overrides are not "
+                       "used", err=True)
         key = run_key({"command": command, "selection": spec.to_json(), "configs": configs.digest(), **key_parts})
         store = ResultStore(configs.base.state_dir / "fleet", command, key, resume=args.resume)
         try:
@@ -211,7 +216,7 @@ def fleet_regions() -> None:
 @click.option("--no-quotas", is_flag=True, help="Do not read quotas (Cloud Quotas API).")
 @click.option("--per-project", default=8, show_default=True, type=click.IntRange(1, 192),
               help="Probes in flight at once per project.")
-@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+@click.option("--timeout", default=30.0, show_default=True, type=FiniteRange(1, 600),
               help="Seconds to wait for one answer.")
 @fleet_options(FORMATS)
 @click.pass_context
