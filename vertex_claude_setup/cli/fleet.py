@@ -93,12 +93,13 @@ def progress(command: str, total: int) -> Iterator[Callable[[ProjectResult, int,
         yield None
         return
     started = time.monotonic()
-    errors = 0
+    errors = fresh = 0
 
     def on_done(result: ProjectResult, done: int, _total: int) -> None:
-        nonlocal errors
+        nonlocal errors, fresh
         errors += result.status == "error"
-        line = Progress(done, total, time.monotonic() - started).line()
+        fresh += 1  # ``done`` counts the rows --resume reused too
+        line = Progress(done, total, time.monotonic() - started, resumed=done - fresh).line()
         click.echo(f"\r{command}: {line}" + (f" · {errors} errors" if errors else "") + " ", nl=False, err=True)
 
     try:

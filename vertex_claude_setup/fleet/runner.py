@@ -47,10 +47,12 @@ class Progress:
     done: int
     total: int
     elapsed_s: float
+    resumed: int = 0  # of ``done``, taken from a previous attempt: they say nothing about this run's pace
 
     @property
     def eta_s(self) -> float | None:
-        return None if self.done == 0 else self.elapsed_s / self.done * (self.total - self.done)
+        fresh = self.done - self.resumed
+        return None if fresh <= 0 else self.elapsed_s / fresh * (self.total - self.done)
 
     def line(self) -> str:
         eta = "ETA --:--" if self.eta_s is None else f"ETA {int(self.eta_s) // 60:02d}:{int(self.eta_s) % 60:02d}"
