@@ -119,7 +119,8 @@ def validate_query(api: str, method_id: str, query: dict[str, list[str]]) -> Non
     and integers whole numbers, as the discovery document types them.
     """
     doc = document(api)
-    params = next((m.get("parameters", {}) for m in _walk(doc.get("resources", {})) if m["id"] == method_id), {})
+    params: dict[str, Any] = next((m.get("parameters", {}) for m in _walk(doc.get("resources", {}))
+                                   if m["id"] == method_id), {})
     by_name = {n: p for n, p in params.items() if p.get("location") == "query"}
     by_name.update({_snake(n): p for n, p in list(by_name.items())})
     for name, values in query.items():
