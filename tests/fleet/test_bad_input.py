@@ -55,3 +55,12 @@ def test_overrides_for_a_project_outside_the_fleet_are_named(org: Any, run: Runn
     assert result.code == 0
     assert f"Warning: {tmp_path / 'fleet.toml'}: plain-prj-1 not in this fleet; those overrides are not used" in (
         result.err)
+
+
+def test_the_audit_takes_per_host_like_regions_audit(org: Any, run: Runner) -> None:
+    org({"projects": PROJECTS})
+    result = run("fleet", "regions", "audit", "--projects", "plain-proj-1", "--no-quotas", "--per-host", "1",
+                 "--format", "json")
+    assert result.code == 0, result.err
+    result = run("fleet", "regions", "audit", "--projects", "plain-proj-1", "--per-host", "0")
+    assert result.code == 1 and "Invalid value for '--per-host'" in result.err

@@ -217,12 +217,15 @@ def fleet_regions() -> None:
 @click.option("--no-quotas", is_flag=True, help="Do not read quotas (Cloud Quotas API).")
 @click.option("--per-project", default=8, show_default=True, type=click.IntRange(1, 192),
               help="Probes in flight at once per project.")
+@click.option("--per-host", default=None, type=click.IntRange(1, 1024),
+              help="Probes of one project in flight at once per Google host (default: --per-project).")
 @click.option("--timeout", default=30.0, show_default=True, type=FiniteRange(1, 600),
               help="Seconds to wait for one answer.")
 @fleet_options(FORMATS)
 @click.pass_context
 def fleet_regions_audit(ctx: click.Context, models_opt: str | None, regions_opt: str | None, all_regions: bool,
-                        probe_name: str, no_quotas: bool, per_project: int, timeout: float, fleet: FleetArgs) -> None:
+                        probe_name: str, no_quotas: bool, per_project: int, per_host: int | None, timeout: float,
+                        fleet: FleetArgs) -> None:
     """Probe every (model, location) in every project; exit 0 all available, 3 some not, 1 errors.
 
     \b
@@ -243,7 +246,8 @@ def fleet_regions_audit(ctx: click.Context, models_opt: str | None, regions_opt:
     _check_regions(regions, "--regions")
     opts = tasks.AuditOptions(tuple(models), tuple(catalog.claude_regions() if all_regions else regions),
                               _AUDIT_PROBES[probe_name], not no_quotas,  # type: ignore[arg-type]
-                              Limits(per_host=per_project, total=per_project, timeout=timeout))
+                              Limits(per_host=min(per_host or per_project, per_project), total=per_project,
+                                     timeout=timeout))
     run_command(ctx, "regions audit", fleet, lambda google, cfg, _t: tasks.audit(google, cfg, opts),
                 {"audit": [models, opts.regions, opts.mode, opts.quotas]}, asynchronous=True,
                 warm_up=lambda google: tasks.warm_up_audit(google, opts))
