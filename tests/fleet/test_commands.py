@@ -106,6 +106,7 @@ def test_smoke_test_and_doctor_over_the_fleet(org: Any, run: Runner) -> None:
     assert all(got[p]["status"] == "ok" and got[p]["fields"]["passed"] == 1 for p in healthy)
     unavailable = [p for p, k in by_kind.items() if k == "unavailable"]  # the smoke model is not enabled there
     assert unavailable and all(got[p]["checks"][0]["message"].startswith("NOT_ENABLED") for p in unavailable)
+    assert all(got[p]["summary"] == "0 of 1 passed (NOT_ENABLED ×1)" for p in unavailable)  # why, in the table
     assert report["summary"]["pairs_passed"] == len(healthy) and code == 3
     code, report = _json(run, "doctor")
     doctor = rows(json.dumps(report))
