@@ -237,20 +237,19 @@ def parse_table(where: str, data: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def read_file(path: Path) -> dict[str, Any]:
-    """Parse a TOML config file into flat ``section.key`` values (types checked)."""
+def read_toml(path: Path, what: str = "config file",
+              missing_fix: str = "run `vertex-claude-setup init --project PROJECT` or pass --config") -> dict[str, Any]:
+    """A TOML file the user wrote (the config, a fleet's overrides), or a one-line error naming ``what`` it is."""
     try:
         text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors write one) is not TOML
+        return dict(tomllib.loads(text))
     except FileNotFoundError:
-        raise ConfigError(f"config file {path} not found",
-                          "run `vertex-claude-setup init --project PROJECT` or pass --config") from None
+        raise ConfigError(f"{what} {path} not found", missing_fix) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"config file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+        raise ConfigError(f"{what} {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
                           f"{exc.start})", "save it as UTF-8: TOML files are UTF-8") from None
     except OSError as exc:
-        raise ConfigError(f"config file {path}: {exc.strerror or exc}") from None
-    try:
-        return parse_table(str(path), tomllib.loads(text))
+        raise ConfigError(f"{what} {path}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
     except RecursionError:  # tomllib parses nested arrays and inline tables recursively
@@ -290,7 +289,7 @@ def load(
     where: dict[str, str] = dict.fromkeys(_SCHEMA, "default")
     source = file_project = ""
     if explicit or path.exists():
-        for key, value in read_file(path).items():
+        for key, value in parse_table(str(path), read_toml(path)).items():
             values[key], where[key] = value, f"{path}: key '{key}'"
         source = str(path)
         file_project = str(values["project"]) if where["project"] != "default" else ""

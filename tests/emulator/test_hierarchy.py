@@ -111,3 +111,38 @@ def test_permissions_are_granted_on_a_node_and_inherited_below_it() -> None:
             list(client.list_projects(parent=ORG))
     finally:
         emu.stop()
+
+
+@pytest.mark.parametrize(("path", "query", "field", "message"), [
+    ("/v3/folders", {"parent": ORG, "showDeleted": "yes"}, "show_deleted",
+     "Invalid value at 'show_deleted' (TYPE_BOOL), \"yes\""),
+    ("/v3/projects", {"parent": ORG, "pageSize": "ten"}, "page_size",
+     "Invalid value at 'page_size' (TYPE_INT32), \"ten\""),
+    ("/v3/projects:search", {"query": "id:proj-one-1", "showDeleted": "true"}, "showDeleted",
+     'Invalid JSON payload received. Unknown name "showDeleted": Cannot bind query parameter. Field \'showDeleted\' '
+     "could not be found in request message."),  # search has no showDeleted: only list does
+    ("/v3/projects", {"parent": ORG, "filter": "x"}, "filter",
+     'Invalid JSON payload received. Unknown name "filter": Cannot bind query parameter. Field \'filter\' could not '
+     "be found in request message."),
+], ids=["bool", "int32", "search-showDeleted", "unknown"])
+def test_query_parameters_are_checked_against_the_discovery_document(path: str, query: dict[str, str], field: str,
+                                                                      message: str) -> None:
+    import requests
+
+    emu = Emulator(State.from_scenario(SCENARIO))
+    url = emu.start()
+    try:
+        answer = requests.get(f"{url}{path}", params=query, headers={"Host": "cloudresourcemanager.googleapis.com"},
+                              timeout=10)
+        ok = requests.get(f"{url}{path}", params={**{k: v for k, v in query.items() if k in {"parent", "query"}},
+                                                  "show_deleted": "false", "page_size": "5", "$alt": "json"}
+                          if path != "/v3/projects:search" else {"query": "id:proj-one-1", "page_size": "5"},
+                          headers={"Host": "cloudresourcemanager.googleapis.com"}, timeout=10)
+    finally:
+        emu.stop()
+    assert answer.status_code == 400
+    assert answer.json()["error"]["status"] == "INVALID_ARGUMENT"
+    assert answer.json()["error"]["message"] == message
+    assert answer.json()["error"]["details"] == [{"@type": "type.googleapis.com/google.rpc.BadRequest",
+                                                  "fieldViolations": [{"field": field, "description": message}]}]
+    assert ok.status_code == 200, ok.text  # proto names and system parameters are accepted

@@ -106,6 +106,7 @@ def test_smoke_test_and_doctor_over_the_fleet(org: Any, run: Runner) -> None:
     assert all(got[p]["status"] == "ok" and got[p]["fields"]["passed"] == 1 for p in healthy)
     unavailable = [p for p, k in by_kind.items() if k == "unavailable"]  # the smoke model is not enabled there
     assert unavailable and all(got[p]["checks"][0]["message"].startswith("NOT_ENABLED") for p in unavailable)
+    assert all(got[p]["summary"] == "0 of 1 passed (NOT_ENABLED ×1)" for p in unavailable)  # why, in the table
     assert report["summary"]["pairs_passed"] == len(healthy) and code == 3
     code, report = _json(run, "doctor")
     doctor = rows(json.dumps(report))
@@ -138,3 +139,17 @@ def test_per_project_overrides_change_one_project_and_bad_ones_are_refused(org: 
     overrides.write_text('[projects."plain-proj-2"]\nregoins = ["us-east5"]\n', encoding="utf-8")
     result = run("fleet", "doctor", "--projects", "plain-proj-2", "--overrides", str(overrides))
     assert result.code == 1 and "unknown key 'regoins'" in result.err and "fix: rename it to 'regions'" in result.err
+
+
+def test_a_model_only_model_garden_lists_is_accepted_once_read_like_the_single_commands(org: Any,
+                                                                                        run: Runner) -> None:
+    new = "claude-haiku-4-5@20260301"
+    org({"model_garden": {"extra_models": [{"id": new, "launch_stage": "PUBLIC_PREVIEW"}]},
+         "projects": {"plain-proj-1": {"enabled_services": ["aiplatform.googleapis.com"]}}},
+        config=f'regions = ["us-east5"]\nmodels = ["{new}"]\n')
+    before = run("fleet", "regions", "audit", "--projects", "plain-proj-1", "--no-quotas")
+    assert before.code == 1 and f"model '{new}': not in the catalog" in before.err
+    assert run("--project", "plain-proj-1", "models", "--live").code == 0  # the emulator's Model Garden list, cached
+    after = run("fleet", "regions", "audit", "--projects", "plain-proj-1", "--no-quotas", "--format", "json")
+    assert after.code == 0, after.err
+    assert [c["id"] for c in rows(after.out)["plain-proj-1"]["checks"]] == [f"{new}/us-east5"]

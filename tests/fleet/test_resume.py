@@ -89,3 +89,6 @@ def test_progress_shows_done_total_and_eta(org: Any, run: Runner, monkeypatch: A
     assert "\rregions audit: 1/3 projects · ETA " in shown.err and "3/3 projects · ETA 00:00" in shown.err
     assert Progress(0, 10, 0.0).line() == "0/10 projects · ETA --:--"
     assert Progress(4, 10, 100.0).line() == "4/10 projects · ETA 02:30"
+    # Resumed: 5 rows came from the previous attempt, this run took 10 s for 1 project, 21 are left.
+    assert Progress(6, 27, 10.0, resumed=5).line() == "6/27 projects · ETA 03:30"
+    assert Progress(5, 27, 0.0, resumed=5).line() == "5/27 projects · ETA --:--"

@@ -44,8 +44,10 @@ def test_a_folder_that_cannot_be_listed_is_named_and_the_rest_goes_on(org: Any, 
          "folders": {**HIERARCHY["folders"], "11": {"parent": f"organizations/{ORG}", "permissions": listing}}})
     code, report = _audit(run, "--folder", "11", "--folder", "13")
     assert [r["project"] for r in report["projects"]] == ["nested-deep-2"]
-    assert [u["name"] for u in report["not_read"]] == ["folders/13", "folders/13"]  # projects, then folders
-    assert "resourcemanager.projects.list denied" in report["not_read"][0]["message"]
+    assert [u["name"] for u in report["not_read"]] == ["folders/13"]  # one line for the node, both listings named
+    assert report["not_read"][0]["message"] == ("cannot list folders/13: permissions resourcemanager.projects.list "
+                                                "and resourcemanager.folders.list denied (or folders/13 does not "
+                                                "exist)")
     assert report["not_read"][0]["fix"] == ("grant roles/browser on folders/13 to your principal, or pick a node "
                                             "you can see")
     assert code == 1  # something could not be read
@@ -91,3 +93,17 @@ def test_no_selection_and_bad_selectors_are_one_line_errors(org: Any, run: Runne
     result = run("fleet", "doctor", "--label", "Team=Red")
     assert result.code == 1 and "--label 'Team=Red' is not a label filter" in result.err
     assert "Traceback" not in result.err
+
+
+def test_a_listing_google_keeps_failing_is_one_line_and_the_rest_of_the_walk_goes_on(org: Any, run: Runner,
+                                                                                     monkeypatch: Any) -> None:
+    """503 on every folders.list: our retries only, within the deadline, then the node is reported (no traceback)."""
+    monkeypatch.setenv("VERTEX_CLAUDE_RETRY_DEADLINE", "1")
+    org({**HIERARCHY, "faults": [{"path": "/v3/folders", "status": 503}]})
+    code, report = _audit(run, "--organization", ORG)
+    assert [r["project"] for r in report["projects"]] == ["top-level-1"]  # projects.list of the organization worked
+    [node] = report["not_read"]
+    assert node["name"] == f"organizations/{ORG}"
+    assert node["message"].startswith(f"cloudresourcemanager.googleapis.com (organizations/{ORG}): Google answered "
+                                      "503 UNAVAILABLE (")
+    assert code == 1

@@ -15,6 +15,7 @@ from vertex_claude_setup.errors import GoogleApiError
 from vertex_claude_setup.gcp import (
     bigquery,
     cloud_logging,
+    folders,
     iam_policy,
     logrows,
     projects,
@@ -26,6 +27,7 @@ from vertex_claude_setup.gcp import (
 from vertex_claude_setup.gcp.session import GoogleApis
 
 P = "demo-project"
+ORG = "organizations/123456789012"  # the emulator's default organization
 SONNET = "claude-sonnet-4-5@20250929"
 STALL_MS = 120_000  # longer than any timeout the client libraries would pick themselves (60 s)
 BOUND_S = 15.0  # a deadline of 0.5 s plus interpreter noise; before: 60 s or forever
@@ -78,6 +80,9 @@ CALLS: list[tuple[str, str, str, Callable[[GoogleApis], Any], int]] = [
     ("operations.get", "GET", "/v1/operations/*",  # the enable operation's polls (Service Usage)
      lambda g: services.enable(g, P, "bigquery.googleapis.com"), 2),
     ("projects.get", "GET", "/v3/projects/*", lambda g: projects.get_project(g, P), 0),
+    ("projects.list", "GET", "/v3/projects", lambda g: projects.list_projects(g, ORG), 0),  # a fleet's walk
+    ("folders.list", "GET", "/v3/folders", lambda g: folders.list_folders(g, ORG), 0),
+    ("projects.search", "GET", "/v3/projects:search", lambda g: projects.search_projects(g, f"id:{P}"), 0),
     ("projects.testIamPermissions", "POST", "/v3/projects/*:testIamPermissions",
      lambda g: projects.test_permissions(g, P, ["resourcemanager.projects.get"]), 0),
     ("projects.getIamPolicy", "POST", "/v3/projects/*:getIamPolicy", lambda g: iam_policy.read_audit_configs(g, P), 0),
@@ -140,7 +145,10 @@ def test_quotas_stalled_are_reported_not_waited_for(start: Start) -> None:
     ("/v3/projects/*", lambda g: projects.get_project(g, P)),
     ("/v3/projects/*:getIamPolicy", lambda g: iam_policy.read_audit_configs(g, P)),
     ("/v1/projects/*/services/*", lambda g: services.get_state(g, P, "aiplatform.googleapis.com")),
-], ids=["projects.get", "projects.getIamPolicy", "services.get"])
+    ("/v3/projects", lambda g: projects.list_projects(g, ORG)),
+    ("/v3/folders", lambda g: folders.list_folders(g, ORG)),
+    ("/v3/projects:search", lambda g: projects.search_projects(g, f"id:{P}")),
+], ids=["projects.get", "projects.getIamPolicy", "services.get", "projects.list", "folders.list", "projects.search"])
 def test_one_retry_layer_for_a_permanent_503(start: Start, path: str, fn: Callable[[GoogleApis], Any]) -> None:
     """The generated clients' own retry (up to 60 s, inside ours) is off: every request is one of our attempts."""
     emu, google = start({"path": path, "status": 503})

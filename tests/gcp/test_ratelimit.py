@@ -110,9 +110,14 @@ def test_kinds_follow_the_published_quotas() -> None:
 
 def test_max_qps_is_parsed_or_refused_with_the_fix() -> None:
     assert parse_max_qps(["50", "aiplatform.googleapis.com=100"]) == {"*": 50.0, "aiplatform.googleapis.com": 100.0}
-    for bad in ("0", "fast", "x=-1", "inf"):
-        with pytest.raises(ConfigError, match="--max-qps"):
+    for bad in ("0", "fast", "x=-1", "inf", "nan", "1e-300", "1e9"):
+        with pytest.raises(ConfigError, match=r"the rate must be a number of requests per second from 0\.01 to 100000"):
             parse_max_qps([bad])
+    # A misspelt API would have capped nothing: it is refused, with the names that work.
+    for bad in ("aiplatform=100", "=5", "foo.googleapis.com=5"):
+        with pytest.raises(ConfigError, match="is not an API this tool calls") as raised:
+            parse_max_qps([bad])
+        assert "aiplatform.googleapis.com, bigquery.googleapis.com" in raised.value.hint
 
 
 @pytest.fixture

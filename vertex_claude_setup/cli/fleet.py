@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import options
+from .common import FiniteRange, options
 
 if TYPE_CHECKING:
     from vertex_claude_setup.fleet.report import FleetReport, ProjectResult
@@ -93,12 +93,13 @@ def progress(command: str, total: int) -> Iterator[Callable[[ProjectResult, int,
         yield None
         return
     started = time.monotonic()
-    errors = 0
+    errors = fresh = 0
 
     def on_done(result: ProjectResult, done: int, _total: int) -> None:
-        nonlocal errors
+        nonlocal errors, fresh
         errors += result.status == "error"
-        line = Progress(done, total, time.monotonic() - started).line()
+        fresh += 1  # ``done`` counts the rows --resume reused too
+        line = Progress(done, total, time.monotonic() - started, resumed=done - fresh).line()
         click.echo(f"\r{command}: {line}" + (f" · {errors} errors" if errors else "") + " ", nl=False, err=True)
 
     try:
@@ -130,18 +131,23 @@ def fleet_session(ctx: click.Context, command: str, args: FleetArgs, key_parts: 
     from vertex_claude_setup.fleet.store import ResultStore, run_key
     from vertex_claude_setup.gcp.ratelimit import RateLimiter, parse_max_qps
 
-    from .runtime import open_runtime
+    from .runtime import live_scope, open_runtime
 
     opts = options(ctx)
     spec = selection.Spec(selection.parse_projects(args.projects, args.projects_file),
                           tuple(selection.parse_node("folders", f) for f in args.folders),
                           tuple(selection.parse_node("organizations", o) for o in args.organizations),
                           selection.parse_labels(args.labels))
-    configs = FleetConfigs(opts.config_path, opts.overrides, args.overrides)
+    configs = FleetConfigs(opts.config_path, opts.overrides, args.overrides, live_scope=live_scope(opts))
     limiter = RateLimiter(max_qps=parse_max_qps(args.max_qps))
     with open_runtime(opts, configs.base, limiter) as rt:
         _ = rt.google.credentials  # no credentials: one error for the run, before any project
         fleet = selection.select(rt.google, spec)
+        stray = sorted(set(configs.overrides) - {t.project for t in fleet.targets}
+                       - {s.project for s in fleet.skipped})
+        if stray:  # a misspelt ID would otherwise leave its project on the shared config without a word
+            click.echo(f"Warning: {args.overrides}: {', '.join(stray)} not in this fleet; those overrides are not "
+                       "used", err=True)
         key = run_key({"command": command, "selection": spec.to_json(), "configs": configs.digest(), **key_parts})
         store = ResultStore(configs.base.state_dir / "fleet", command, key, resume=args.resume)
         try:
@@ -211,12 +217,15 @@ def fleet_regions() -> None:
 @click.option("--no-quotas", is_flag=True, help="Do not read quotas (Cloud Quotas API).")
 @click.option("--per-project", default=8, show_default=True, type=click.IntRange(1, 192),
               help="Probes in flight at once per project.")
-@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+@click.option("--per-host", default=None, type=click.IntRange(1, 1024),
+              help="Probes of one project in flight at once per Google host (default: --per-project).")
+@click.option("--timeout", default=30.0, show_default=True, type=FiniteRange(1, 600),
               help="Seconds to wait for one answer.")
 @fleet_options(FORMATS)
 @click.pass_context
 def fleet_regions_audit(ctx: click.Context, models_opt: str | None, regions_opt: str | None, all_regions: bool,
-                        probe_name: str, no_quotas: bool, per_project: int, timeout: float, fleet: FleetArgs) -> None:
+                        probe_name: str, no_quotas: bool, per_project: int, per_host: int | None, timeout: float,
+                        fleet: FleetArgs) -> None:
     """Probe every (model, location) in every project; exit 0 all available, 3 some not, 1 errors.
 
     \b
@@ -237,7 +246,8 @@ def fleet_regions_audit(ctx: click.Context, models_opt: str | None, regions_opt:
     _check_regions(regions, "--regions")
     opts = tasks.AuditOptions(tuple(models), tuple(catalog.claude_regions() if all_regions else regions),
                               _AUDIT_PROBES[probe_name], not no_quotas,  # type: ignore[arg-type]
-                              Limits(per_host=per_project, total=per_project, timeout=timeout))
+                              Limits(per_host=min(per_host or per_project, per_project), total=per_project,
+                                     timeout=timeout))
     run_command(ctx, "regions audit", fleet, lambda google, cfg, _t: tasks.audit(google, cfg, opts),
                 {"audit": [models, opts.regions, opts.mode, opts.quotas]}, asynchronous=True,
                 warm_up=lambda google: tasks.warm_up_audit(google, opts))

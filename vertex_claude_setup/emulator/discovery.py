@@ -102,6 +102,44 @@ def validate(api: str, schema_name: str | None, body: Any) -> None:
     _check_object(schemas, schemas.get(schema_name, {}), body, "")
 
 
+# Parameters every Google REST method takes besides its own (the discovery document's top-level "parameters").
+SYSTEM_PARAMETERS = frozenset({"$alt", "alt", "$.xgafv", "access_token", "callback", "fields", "$fields", "key",
+                               "oauth_token", "prettyPrint", "quotaUser", "upload_protocol", "uploadType",
+                               "userIp"})
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)
+
+
+def validate_query(api: str, method_id: str, query: dict[str, list[str]]) -> None:
+    """Raise the 400 Google answers for a query parameter the method does not have, or of the wrong type.
+
+    A parameter is known by its JSON name or its proto (snake_case) name; booleans are ``true``/``false``
+    and integers whole numbers, as the discovery document types them.
+    """
+    doc = document(api)
+    params: dict[str, Any] = next((m.get("parameters", {}) for m in _walk(doc.get("resources", {}))
+                                   if m["id"] == method_id), {})
+    by_name = {n: p for n, p in params.items() if p.get("location") == "query"}
+    by_name.update({_snake(n): p for n, p in list(by_name.items())})
+    for name, values in query.items():
+        if name in SYSTEM_PARAMETERS or name in doc.get("parameters", {}):
+            continue
+        param = by_name.get(name)
+        if param is None:
+            raise _invalid(name, f'Invalid JSON payload received. Unknown name "{name}": Cannot bind query parameter. '
+                                 f"Field '{name}' could not be found in request message.")
+        for value in values:
+            kind = param.get("type")
+            bad = (kind == "boolean" and value not in {"true", "false"}) or (
+                kind == "integer" and not re.fullmatch(r"-?[0-9]{1,10}", value))
+            if bad:
+                field = _snake(name)
+                proto = "TYPE_BOOL" if kind == "boolean" else "TYPE_INT32"
+                raise _invalid(field, f'Invalid value at \'{field}\' ({proto}), "{value}"')
+
+
 def _invalid(field: str, message: str) -> ApiError:
     return ApiError("INVALID_ARGUMENT", message, [{
         "@type": "type.googleapis.com/google.rpc.BadRequest",

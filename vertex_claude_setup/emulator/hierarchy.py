@@ -17,6 +17,7 @@ import base64
 import fnmatch
 from typing import Any
 
+from .discovery import validate_query
 from .googleerrors import ApiError, permission_denied
 from .resourcemanager import project_json
 from .server import Request, handles
@@ -133,6 +134,7 @@ def get_folder(req: Request) -> dict[str, Any]:
 
 @handles(API, "cloudresourcemanager.folders.list")
 def list_folders(req: Request) -> dict[str, Any]:
+    validate_query(API, "cloudresourcemanager.folders.list", req.query)
     parent = _parent(req)
     with req.state.lock:
         _require(req.state, parent, "resourcemanager.folders.list")
@@ -145,6 +147,7 @@ def list_folders(req: Request) -> dict[str, Any]:
 
 @handles(API, "cloudresourcemanager.projects.list")
 def list_projects(req: Request) -> dict[str, Any]:
+    validate_query(API, "cloudresourcemanager.projects.list", req.query)
     parent = _parent(req)
     with req.state.lock:
         _require(req.state, parent, "resourcemanager.projects.list")
@@ -157,6 +160,7 @@ def list_projects(req: Request) -> dict[str, Any]:
 
 @handles(API, "cloudresourcemanager.projects.search")
 def search_projects(req: Request) -> dict[str, Any]:
+    validate_query(API, "cloudresourcemanager.projects.search", req.query)
     terms = parse_query(req.q("query"))
     with req.state.lock:
         found = [project_json(p) for p in req.state.data["projects"].values()

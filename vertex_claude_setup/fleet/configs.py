@@ -14,7 +14,6 @@ Each project's config is ``config.load`` of the shared file with its overrides a
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,11 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from vertex_claude_setup import config
 from vertex_claude_setup.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 if TYPE_CHECKING:
     from vertex_claude_setup.config import Config
@@ -38,20 +32,18 @@ def read_overrides(path: Path | None) -> dict[str, dict[str, Any]]:
     """``{project: flat overrides}`` from the overrides file (types and keys checked, like the config)."""
     if path is None:
         return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"overrides file {path} not found", "pass an existing TOML file to --overrides") from None
-    except OSError as exc:
-        raise ConfigError(f"overrides file {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
+    data = config.read_toml(path, "overrides file", "pass an existing TOML file to --overrides")
     unknown = sorted(set(data) - {"projects"})
     if unknown:
         raise ConfigError(f"{path}: unknown table '{unknown[0]}'", 'put every override under [projects."PROJECT-ID"]')
+    if not isinstance(data.get("projects", {}), dict):
+        raise ConfigError(f"{path}: 'projects' must hold one table per project", 'write [projects."PROJECT-ID"]')
     out: dict[str, dict[str, Any]] = {}
     for project, table in (data.get("projects") or {}).items():
         where = f'{path}: [projects."{project}"]'
+        if not config.PROJECT_ID_RE.fullmatch(project):
+            raise ConfigError(f"{where}: '{project}' is not a project ID",
+                              "name each table by a project ID (6-30 chars: lowercase letters, digits, hyphens)")
         if not isinstance(table, dict):
             raise ConfigError(f"{where} must be a table", f'write it as [projects."{project}"]')
         flat = config.parse_table(where, table)
@@ -64,8 +56,10 @@ def read_overrides(path: Path | None) -> dict[str, dict[str, Any]]:
 class FleetConfigs:
     """Each project's resolved config, loaded once (thread-safe)."""
 
-    def __init__(self, path: Path | None, flags: Mapping[str, Any], overrides_path: Path | None = None) -> None:
+    def __init__(self, path: Path | None, flags: Mapping[str, Any], overrides_path: Path | None = None, *,
+                 live_scope: str = "google") -> None:
         self.path = path
+        self.live_scope = live_scope  # whose Model Garden list validates model ids (emulator or Google)
         self.flags = {k: v for k, v in flags.items() if k != "project" and v is not None}
         self.overrides_path = overrides_path
         self.overrides = read_overrides(overrides_path)
@@ -80,13 +74,13 @@ class FleetConfigs:
         if project:
             values["project"] = project
             where["project"] = "the fleet selection"
-            return config.load(self.path, values, overrides_from=where)
+            return config.load(self.path, values, live_scope=self.live_scope, overrides_from=where)
         try:
-            return config.load(self.path, values)
+            return config.load(self.path, values, live_scope=self.live_scope)
         except ConfigError as exc:
             if exc.message != "no project configured":
                 raise
-            return config.load(self.path, {**values, "project": SELECTION_PROJECT})
+            return config.load(self.path, {**values, "project": SELECTION_PROJECT}, live_scope=self.live_scope)
 
     def for_project(self, project: str) -> Config:
         with self._lock:

@@ -47,32 +47,63 @@ class Progress:
     done: int
     total: int
     elapsed_s: float
+    resumed: int = 0  # of ``done``, taken from a previous attempt: they say nothing about this run's pace
 
     @property
     def eta_s(self) -> float | None:
-        return None if self.done == 0 else self.elapsed_s / self.done * (self.total - self.done)
+        fresh = self.done - self.resumed
+        return None if fresh <= 0 else self.elapsed_s / fresh * (self.total - self.done)
 
     def line(self) -> str:
         eta = "ETA --:--" if self.eta_s is None else f"ETA {int(self.eta_s) // 60:02d}:{int(self.eta_s) % 60:02d}"
         return f"{self.done}/{self.total} projects · {eta}"
 
 
+class ProjectRun:
+    """One project's run, shared by both runners: its config and Google access, any failure as its error row
+    (never the run's), then its time and place in the hierarchy."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.started = time.monotonic()
+        self.google: GoogleApis | None = None
+        self.result: ProjectResult | None = None
+
+    def open(self, root: GoogleApis, configs: FleetConfigs) -> tuple[GoogleApis, Config]:
+        cfg = configs.for_project(self.target.project)
+        self.google = root.for_project(cfg)
+        return self.google, cfg
+
+    def __enter__(self) -> ProjectRun:
+        return self
+
+    def __exit__(self, _kind: object, exc: BaseException | None, _tb: object) -> bool:
+        if self.google is not None:
+            self.google.close()
+        if isinstance(exc, Exception):
+            self.result = _failed(self.target, exc)
+            return True
+        return False
+
+    def row(self) -> ProjectResult:
+        assert self.result is not None  # set by the work or by __exit__
+        self.result.elapsed_s = time.monotonic() - self.started
+        self.result.parent, self.result.labels = self.target.parent, dict(self.target.labels)
+        return self.result
+
+
 def guarded(work: Work, root: GoogleApis, configs: FleetConfigs, target: Target) -> ProjectResult:
     """``work`` for one project; any failure becomes that project's error row, never the run's."""
-    started = time.monotonic()
-    google: GoogleApis | None = None
-    try:
-        cfg = configs.for_project(target.project)
-        google = root.for_project(cfg)
-        result = work(google, cfg, target)
-    except Exception as exc:
-        result = _failed(target, exc)
-    finally:
-        if google is not None:
-            google.close()
-    result.elapsed_s = time.monotonic() - started
-    result.parent, result.labels = target.parent, dict(target.labels)
-    return result
+    with ProjectRun(target) as run:
+        run.result = work(*run.open(root, configs), target)
+    return run.row()
+
+
+async def guarded_async(work: AsyncWork, root: GoogleApis, configs: FleetConfigs, target: Target) -> ProjectResult:
+    """``guarded`` for a coroutine ``work``."""
+    with ProjectRun(target) as run:
+        run.result = await work(*run.open(root, configs), target)
+    return run.row()
 
 
 def _failed(target: Target, exc: BaseException) -> ProjectResult:
@@ -81,24 +112,6 @@ def _failed(target: Target, exc: BaseException) -> ProjectResult:
     message = f"unexpected {type(exc).__name__}: {exc}"  # one project's surprise must not end the run
     return ProjectResult(target.project, "error", message, error=message,
                          hint="re-run this project alone with VERTEX_CLAUDE_DEBUG=1 and report the traceback")
-
-
-async def guarded_async(work: AsyncWork, root: GoogleApis, configs: FleetConfigs, target: Target) -> ProjectResult:
-    """``guarded`` for a coroutine ``work``."""
-    started = time.monotonic()
-    google: GoogleApis | None = None
-    try:
-        cfg = configs.for_project(target.project)
-        google = root.for_project(cfg)
-        result = await work(google, cfg, target)
-    except Exception as exc:
-        result = _failed(target, exc)
-    finally:
-        if google is not None:
-            google.close()
-    result.elapsed_s = time.monotonic() - started
-    result.parent, result.labels = target.parent, dict(target.labels)
-    return result
 
 
 def run_projects_async(targets: Sequence[Target], work: AsyncWork, root: GoogleApis, configs: FleetConfigs, *,

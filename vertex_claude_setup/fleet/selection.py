@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vertex_claude_setup import config
 from vertex_claude_setup.errors import ConfigError, SetupError
 
 from .report import Skipped, Unreadable
@@ -20,9 +21,8 @@ from .report import Skipped, Unreadable
 if TYPE_CHECKING:
     from vertex_claude_setup.gcp.session import GoogleApis
 
-PROJECT_ID_RE = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-LABEL_KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
-LABEL_VALUE_RE = re.compile(r"^[a-z0-9_-]{0,63}$")
+LABEL_KEY_RE = re.compile(r"[a-z][a-z0-9_-]{0,62}")
+LABEL_VALUE_RE = re.compile(r"[a-z0-9_-]{0,63}")
 SEARCH_CHUNK = 50  # project IDs per projects.search query
 
 
@@ -61,19 +61,22 @@ def parse_projects(value: str | None, file: Path | None) -> tuple[str, ...]:
     found: list[str] = [p.strip() for p in (value or "").split(",") if p.strip()]
     if file is not None:
         try:
-            text = file.read_text(encoding="utf-8")
+            text = file.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"--projects-file {file} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                              f"offset {exc.start})", "save it as UTF-8 text, one project ID a line") from None
         except OSError as exc:
             raise ConfigError(f"--projects-file {file}: {exc.strerror}",
                               "pass a readable file, one ID a line") from None
         for number, line in enumerate(text.splitlines(), 1):
             entry = line.split("#", 1)[0].strip()
-            if entry and not PROJECT_ID_RE.fullmatch(entry):
+            if entry and not config.PROJECT_ID_RE.fullmatch(entry):
                 raise ConfigError(f"--projects-file {file}, line {number}: '{entry}' is not a project ID",
                                   "one project ID a line (lowercase letters, digits, hyphens)")
             if entry:
                 found.append(entry)
     for project in found:
-        if not PROJECT_ID_RE.fullmatch(project):
+        if not config.PROJECT_ID_RE.fullmatch(project):
             raise ConfigError(f"--projects: '{project}' is not a project ID",
                               "use project IDs (6-30 chars: lowercase letters, digits, hyphens), not names or numbers")
     return tuple(dict.fromkeys(found))
@@ -93,7 +96,7 @@ def parse_labels(values: tuple[str, ...] | list[str]) -> tuple[tuple[str, str | 
     out: list[tuple[str, str | None]] = []
     for value in values:
         key, sep, wanted = value.partition("=")
-        if not LABEL_KEY_RE.match(key) or (sep and not LABEL_VALUE_RE.match(wanted)):
+        if not LABEL_KEY_RE.fullmatch(key) or (sep and not LABEL_VALUE_RE.fullmatch(wanted)):
             raise ConfigError(f"--label '{value}' is not a label filter",
                               "write --label key=value or --label key (lowercase letters, digits, - and _)")
         out.append((key, wanted if sep else None))

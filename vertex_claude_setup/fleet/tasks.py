@@ -127,7 +127,10 @@ def smoke(google: GoogleApis, cfg: Config, *, everything: bool, stream: bool) ->
     passed = sum(r.ok for r in results)
     latencies = [r.latency_s * 1000 for r in results if r.ok]
     median = round(statistics.median(latencies)) if latencies else None
-    return ProjectResult(cfg.project, _status(False, passed < len(results)), f"{passed} of {len(results)} passed",
+    why = Counter(r.verdict.availability.value for r in results if r.verdict is not None)
+    summary = f"{passed} of {len(results)} passed" + (
+        f" ({', '.join(f'{k} ×{v}' for k, v in sorted(why.items()))})" if why else "")
+    return ProjectResult(cfg.project, _status(False, passed < len(results)), summary,
                          {"passed": passed, "failed": len(results) - passed, "latency_ms": median}, checks)
 
 

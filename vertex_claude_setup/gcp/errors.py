@@ -22,9 +22,10 @@ class Where:
     project: str
     region: str = ""
     model: str = ""
+    node: str = ""  # a folder or organization the call was about, instead of a project
 
     def describe(self) -> str:
-        parts = [f"project {self.project}"]
+        parts = [self.node or f"project {self.project}"]
         if self.region:
             parts.append(f"region {self.region}")
         if self.model:

@@ -13,7 +13,7 @@ from typing import Any
 from vertex_claude_setup.errors import SetupError
 from vertex_claude_setup.gcp import retry
 
-from .projects import list_error, list_projects
+from .projects import list_all, list_error, list_projects
 from .session import GoogleApis
 
 API = "cloudresourcemanager.googleapis.com"
@@ -21,15 +21,11 @@ API = "cloudresourcemanager.googleapis.com"
 
 def list_folders(google: GoogleApis, parent: str) -> list[dict[str, Any]]:
     """The ACTIVE folders directly under ``parent`` (``organizations/N`` or ``folders/N``)."""
-    from google.api_core import exceptions
-
-    client = google.folders_client()
     try:
-        return retry.call(lambda: [{"name": f.name, "displayName": f.display_name, "parent": f.parent,
-                                    "state": f.state.name}
-                                   for f in client.list_folders(request={"parent": parent, "page_size": 1000})])
-    except exceptions.GoogleAPICallError as exc:
-        raise list_error(exc, parent, "resourcemanager.folders.list") from None
+        found = list_all(google, "list_folders", {"parent": parent, "page_size": 1000})
+    except retry.failures() as exc:
+        raise list_error(exc, google, parent, "folders.list", "resourcemanager.folders.list") from None
+    return [{"name": f.name, "displayName": f.display_name, "parent": f.parent, "state": f.state.name} for f in found]
 
 
 @dataclass
@@ -56,6 +52,10 @@ def walk(google: GoogleApis, root: str, *, workers: int = 8) -> Walk:
             children = [f["name"] for f in list_folders(google, node)]
         except SetupError as exc:
             children, errors = [], [*errors, exc]
+        denied = [str(getattr(e, "permission", "")) for e in errors if getattr(e, "permission", "")]
+        if len(errors) == 2 and len(denied) == 2:  # one node, one line: both listings refused
+            errors = [SetupError(f"cannot list {node}: permissions {denied[0]} and {denied[1]} denied (or {node} "
+                                 "does not exist)", errors[0].hint)]
         for error in errors:
             out.unreadable.append((node, error.message, error.hint))
         return projects, children

@@ -54,43 +54,41 @@ def project_json(proj: Any) -> dict[str, Any]:
             "displayName": proj.display_name, "parent": proj.parent, "labels": dict(proj.labels)}
 
 
-def list_error(exc: Exception, node: str, permission: str) -> SetupError:
-    """A listing refused on an organization or folder: which node, which permission, which role."""
-    from .errors import error_info
+def list_error(exc: BaseException, google: GoogleApis, node: str, call: str, permission: str) -> SetupError:
+    """A listing that failed: refused on ``node`` (which permission, which role), or Google's one-line error."""
     from .permissions import role_for
 
-    code = int(getattr(exc, "code", 0) or 0)
-    if code in (403, 404):
-        return SetupError(f"cannot list {node}: permission {permission} denied (or {node} does not exist)",
-                          f"grant {role_for(permission)} on {node} to your principal, or pick a node you can see")
-    reason = str(error_info(getattr(exc, "details", None)).get("reason") or "")
-    message = str(getattr(exc, "message", "") or exc).splitlines()[0]
-    return SetupError(f"cannot list {node}: {code} {reason or ''} {message}".replace("  ", " "),
-                      "retry later; see https://status.cloud.google.com")
+    err = translate(exc, Where(API, "", node=node), call, google.endpoint("resourcemanager"))
+    if err.http_code in (403, 404) and err.reason not in {"SERVICE_DISABLED", "BILLING_DISABLED"}:
+        err.message = f"cannot list {node}: permission {permission} denied (or {node} does not exist)"
+        err.hint = f"grant {role_for(permission)} on {node} to your principal, or pick a node you can see"
+        err.permission = permission
+    return err
+
+
+def list_all(google: GoogleApis, method: str, request: dict[str, Any]) -> list[Any]:
+    """Every page of a Resource Manager listing, each request with our retry and timeout, all in one deadline."""
+    client = google.folders_client() if method == "list_folders" else google.projects_client()
+    with retry.scope():  # the libraries' default retry (up to 60 s, inside ours) and timeout never run
+        return list(getattr(client, method)(request=request, **retry.options()))
 
 
 def list_projects(google: GoogleApis, parent: str) -> list[dict[str, Any]]:
     """``projects.list``: the direct children of a folder or organization, deleted ones included."""
-    from google.api_core import exceptions
-
-    client = google.projects_client()
     try:
-        return retry.call(lambda: [project_json(p) for p in client.list_projects(
-            request={"parent": parent, "show_deleted": True, "page_size": 1000})])
-    except exceptions.GoogleAPICallError as exc:
-        raise list_error(exc, parent, "resourcemanager.projects.list") from None
+        found = list_all(google, "list_projects", {"parent": parent, "show_deleted": True, "page_size": 1000})
+    except retry.failures() as exc:
+        raise list_error(exc, google, parent, "projects.list", "resourcemanager.projects.list") from None
+    return [project_json(p) for p in found]
 
 
 def search_projects(google: GoogleApis, query: str) -> list[dict[str, Any]]:
     """``projects.search``: every project the caller may read that matches ``query`` (eventually consistent)."""
-    from google.api_core import exceptions
-
-    client = google.projects_client()
     try:
-        return retry.call(lambda: [project_json(p) for p in client.search_projects(
-            request={"query": query, "page_size": 1000})])
-    except exceptions.GoogleAPICallError as exc:
+        found = list_all(google, "search_projects", {"query": query, "page_size": 1000})
+    except retry.failures() as exc:
         if int(getattr(exc, "code", 0) or 0) == 400:
             raise SetupError(f"projects.search refused the query {query!r}: {getattr(exc, 'message', exc)}",
                              "use label filters like key=value (letters, digits, - and _)") from None
-        raise list_error(exc, "projects (search)", "resourcemanager.projects.get") from None
+        raise list_error(exc, google, "projects (search)", "projects.search", "resourcemanager.projects.get") from None
+    return [project_json(p) for p in found]

@@ -58,6 +58,8 @@ PUBLISHED: dict[tuple[str, str], Quota] = {
     ("logging.googleapis.com", "all"): Quota(600, source="(unconfirmed)"),
 }
 CLIENT_BASED = frozenset({RM, SU, "cloudquotas.googleapis.com", "cloudbilling.googleapis.com"})
+APIS = frozenset({api for api, _kind in PUBLISHED} | {"orgpolicy.googleapis.com"})  # every API the tool calls
+MAX_QPS_RANGE = (0.01, 100_000.0)  # one request per 100 s .. far beyond any quota: the waits stay finite
 _READ_VERBS = (":getIamPolicy", ":testIamPermissions")
 _SU_WRITES = (":enable", ":disable", ":batchEnable")
 
@@ -78,17 +80,22 @@ def parse_max_qps(values: tuple[str, ...] | list[str]) -> dict[str, float]:
     """``--max-qps 100`` (every API) or ``--max-qps aiplatform.googleapis.com=100`` -> {api or "*": rate}."""
     from vertex_claude_setup.errors import ConfigError
 
+    low, high = MAX_QPS_RANGE
     out: dict[str, float] = {}
     for value in values:
-        api, _, rate = value.rpartition("=")
+        api, sep, rate = value.rpartition("=")
         try:
             qps = float(rate)
         except ValueError:
-            qps = 0.0
-        if not math.isfinite(qps) or qps <= 0:
-            raise ConfigError(f"--max-qps {value!r}: the rate must be a number of requests per second above 0",
-                              "e.g. --max-qps 50, or --max-qps aiplatform.googleapis.com=100")
-        out[api.strip() or "*"] = qps
+            qps = math.nan
+        if not low <= qps <= high:  # NaN fails too
+            raise ConfigError(f"--max-qps {value!r}: the rate must be a number of requests per second from {low:g} "
+                              f"to {high:g}", "e.g. --max-qps 50, or --max-qps aiplatform.googleapis.com=100")
+        api = api.strip()
+        if sep and api not in APIS:
+            raise ConfigError(f"--max-qps {value!r}: '{api}' is not an API this tool calls",
+                              f"name one of {', '.join(sorted(APIS))}, or give a rate alone for every API")
+        out[api if sep else "*"] = qps
     return out
 
 
