@@ -219,3 +219,20 @@ def test_an_answer_that_is_not_retried_claims_no_retries(start: Start) -> None:
     assert sum(1 for r in emu.requests if r.path.startswith("/v1/projects/")) == 1
     assert raised.value.message == ("serviceusage.googleapis.com (project demo-project): Google answered 501 "
                                     "UNIMPLEMENTED: Method not implemented.")
+
+
+def test_the_effective_org_policy_has_one_retry_layer_and_the_deadline(start: Start) -> None:
+    """``getEffectivePolicy`` (read when a pair is blocked by policy, and by doctor): our retry and timeout
+    only — before, the client's own retry (up to 60 s) ran inside ours and its 60 s timeout outlived the deadline."""
+    from vertex_claude_setup.gcp import org_policy
+
+    emu, google = start({"path": "*:getEffectivePolicy", "status": 503})
+    policy = org_policy.effective_policy(google, P)
+    sent = sum(1 for r in emu.requests if r.path.endswith(":getEffectivePolicy"))
+    assert not policy.readable and sent > 1
+    assert f"Google answered 503 UNAVAILABLE ({sent} attempts)" in policy.reason
+    _emu, google = start({"path": "*:getEffectivePolicy", "latency_ms": STALL_MS})
+    began = time.monotonic()
+    policy = org_policy.effective_policy(google, P)
+    assert time.monotonic() - began < BOUND_S
+    assert not policy.readable and "getEffectivePolicy got no answer from" in policy.reason

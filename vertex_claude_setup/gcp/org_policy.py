@@ -15,7 +15,7 @@ from typing import Any
 
 from vertex_claude_setup.gcp import retry
 
-from .errors import Where, from_api_core
+from .errors import Where
 from .session import GoogleApis
 
 API = "orgpolicy.googleapis.com"
@@ -91,16 +91,14 @@ def parse(spec: Any) -> ModelPolicy:
 def effective_policy(google: GoogleApis, project: str) -> ModelPolicy:
     """``projects.policies.getEffectivePolicy`` for ``vertexai.allowedModels``; unreadable is an answer, not an
     error (a principal may lack ``orgpolicy.policy.get``, the network may refuse)."""
-    import requests
-    from google.api_core import exceptions
+    from .failures import translate
 
     client = google.org_policy_client()
+    name = f"projects/{project}/policies/{POLICY}"
     try:
-        policy = retry.call(lambda: client.get_effective_policy(name=f"projects/{project}/policies/{POLICY}"))
-    except exceptions.GoogleAPICallError as exc:
-        error = from_api_core(exc, Where(API, project))
+        with retry.scope():  # our retry and attempt timeout, not the client's own (60 s, inside ours)
+            policy = client.get_effective_policy(name=name, **retry.options())
+    except retry.failures() as exc:
+        error = translate(exc, Where(API, project), "getEffectivePolicy", google.endpoint("orgpolicy"))
         return ModelPolicy(False, error.message, error.hint)
-    except requests.exceptions.ConnectionError as exc:
-        return ModelPolicy(False, f"{API} (project {project}): cannot reach the Organization Policy API: "
-                                  f"{type(exc).__name__}", "check the network path ([endpoints] orgpolicy)")
     return parse(policy.spec)
