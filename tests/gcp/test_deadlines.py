@@ -3,6 +3,7 @@ in a one-line error naming the API and the call, in about the deadline — never
 
 from __future__ import annotations
 
+import fnmatch
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from vertex_claude_setup.gcp import (
     folders,
     iam_policy,
     logrows,
+    model_garden,
     projects,
     publisher_config,
     quotas,
@@ -236,3 +238,23 @@ def test_the_effective_org_policy_has_one_retry_layer_and_the_deadline(start: St
     policy = org_policy.effective_policy(google, P)
     assert time.monotonic() - began < BOUND_S
     assert not policy.readable and "getEffectivePolicy got no answer from" in policy.reason
+
+
+@pytest.mark.parametrize(("path", "fn"), [
+    ("/v1beta1/publishers/*/models/*", lambda g: model_garden.get_model(
+        g, P, "publishers/anthropic/models/claude-sonnet-4-5@20250929")),
+    ("/v1beta1/publishers/*/models", lambda g: model_garden.list_models(g, P)),
+], ids=["GetPublisherModel", "ListPublisherModels"])
+def test_model_garden_reads_have_one_retry_layer_and_the_deadline(start: Start, path: str,
+                                                                  fn: Callable[[GoogleApis], Any]) -> None:
+    """Model Garden's generated client: our retry and attempt timeout only (the client's own never run)."""
+    emu, google = start({"path": path, "status": 503})
+    with pytest.raises(GoogleApiError) as raised:
+        fn(google)
+    sent = sum(1 for r in emu.requests if fnmatch.fnmatchcase(r.path, path))
+    assert sent > 1 and f"Google answered 503 UNAVAILABLE ({sent} attempts)" in raised.value.message
+    _emu, google = start({"path": path, "latency_ms": STALL_MS})
+    began = time.monotonic()
+    with pytest.raises(GoogleApiError, match="got no answer from"):
+        fn(google)
+    assert time.monotonic() - began < BOUND_S

@@ -18,7 +18,7 @@ from vertex_claude_setup.catalog import model_garden_url
 from vertex_claude_setup.errors import GoogleApiError, SetupError
 from vertex_claude_setup.gcp import propagation, retry
 
-from .errors import Where, from_api_core
+from .errors import Where
 from .session import GoogleApis
 from .vertex import HttpError, request_json
 
@@ -78,18 +78,20 @@ def _unreachable(exc: Exception, where: Where) -> SetupError:
                       "check the network path (proxy, VPC Service Controls, [endpoints] aiplatform_global)")
 
 
-def _call(google: GoogleApis, where: Where, fn: Callable[[], T]) -> T:
-    """One generated-client call under the retry policy, its errors as one-line SetupErrors."""
-    import requests
-    from google.api_core import exceptions
+def _call(google: GoogleApis, where: Where, call: str, fn: Callable[[], T]) -> T:
+    """One generated-client call (made with ``retry.options()``: our retry and attempt timeout, never the
+    client's own) in one deadline; what it raises, a one-line error naming ``call``."""
+    from .failures import translate
+
+    def scoped() -> T:
+        with retry.scope():
+            return fn()
 
     try:
-        return propagation.call(google.propagation, lambda: retry.call(fn))
-    except exceptions.GoogleAPICallError as exc:
-        error = from_api_core(exc, where)
+        return propagation.call(google.propagation, scoped)
+    except retry.failures() as exc:
+        error = translate(exc, where, call, google.vertex_endpoint(GLOBAL))
         raise (google.propagation.still_disabled(error, API) if error.reason == "SERVICE_DISABLED" else error) from None
-    except requests.exceptions.ConnectionError as exc:
-        raise _unreachable(exc, where) from None
 
 
 def _from_proto(item: Any) -> PublisherModel:
@@ -109,8 +111,8 @@ def get_model(google: GoogleApis, project: str, name: str) -> PublisherModel:
     """``GetPublisherModel`` for ``publishers/anthropic/models/{model}[@{version}]``: launch stage, version state."""
     client = google.model_garden_client()
     where = Where(API, project, GLOBAL, name.rsplit("/", 1)[-1])
-    return _from_proto(_call(google, where, lambda: client.get_publisher_model(
-        request={"name": name}, metadata=_metadata(google))))
+    return _from_proto(_call(google, where, "GetPublisherModel", lambda: client.get_publisher_model(
+        request={"name": name}, metadata=_metadata(google), **retry.options())))
 
 
 def list_models(google: GoogleApis, project: str) -> list[PublisherModel]:
@@ -118,8 +120,10 @@ def list_models(google: GoogleApis, project: str) -> list[PublisherModel]:
     each completed by ``GetPublisherModel`` (the list's basic view may leave launch stage and state out)."""
     client = google.model_garden_client()
     where = Where(API, project, GLOBAL)
-    listed = _call(google, where, lambda: [_from_proto(item) for item in client.list_publisher_models(
-        request={"parent": f"publishers/{PUBLISHER}", "list_all_versions": True}, metadata=_metadata(google))])
+    request = {"parent": f"publishers/{PUBLISHER}", "list_all_versions": True}
+    listed = _call(google, where, "ListPublisherModels", lambda: [
+        _from_proto(item)
+        for item in client.list_publisher_models(request=request, metadata=_metadata(google), **retry.options())])
 
     def detail(entry: PublisherModel) -> PublisherModel:
         if entry.launch_stage and entry.version_state:
@@ -137,9 +141,9 @@ def eula_accepted(google: GoogleApis, project: str, model_id: str) -> bool:
     """``modelGardenEula.check``: whether the project has accepted the publisher model's terms."""
     client = google.model_garden_client()
     where = Where(API, project, GLOBAL, model_id)
-    answer = _call(google, where, lambda: client.check_publisher_model_eula_acceptance(
+    answer = _call(google, where, "modelGardenEula.check", lambda: client.check_publisher_model_eula_acceptance(
         request={"parent": f"projects/{project}", "publisher_model": resource_name(model_id)},
-        metadata=_metadata(google)))
+        metadata=_metadata(google), **retry.options()))
     return bool(answer.publisher_model_eula_acked)
 
 
