@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import click
@@ -22,6 +23,14 @@ def options(ctx: click.Context) -> Options:
 
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False))
+
+
+def write_report(output: Path, text: str) -> None:
+    """Write the report asked for with ``--output``; a path that cannot be written is a usage error naming it."""
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.UsageError(f"cannot write {output}: {exc.strerror}") from None
 
 
 class FiniteRange(click.FloatRange):

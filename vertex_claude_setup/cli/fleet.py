@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import FiniteRange, options
+from .common import FiniteRange, options, write_report
 
 if TYPE_CHECKING:
     from vertex_claude_setup.fleet.report import FleetReport, ProjectResult
@@ -113,10 +113,7 @@ def emit_report(ctx: click.Context, report: FleetReport, args: FleetArgs, config
 
     text = render.render(report, args.fmt, config_file=config_file)
     if args.output is not None:
-        try:
-            args.output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise click.UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+        write_report(args.output, text)
         click.echo(f"Wrote {args.output} ({args.fmt}). {render.summary_line(report)}")
     else:
         click.echo(text, nl=False)

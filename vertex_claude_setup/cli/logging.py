@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_ERROR, options
+from .common import EXIT_ERROR, options, write_report
 
 
 @click.group("logging")
@@ -42,10 +42,7 @@ def verify(ctx: click.Context, fmt: str, output: Path | None) -> None:
         report = compliance.verify(rt.context())
     text = logging_report.render(report, fmt)
     if output is not None:
-        try:
-            output.write_text(text + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise click.UsageError(f"cannot write {output}: {exc.strerror}") from None
+        write_report(output, text + "\n")
         click.echo(f"Wrote the {fmt} report to {output}: {logging_report._summary(report)}")
     elif fmt == "table":
         from .terminal import Output

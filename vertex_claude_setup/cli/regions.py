@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import FiniteRange, options
+from .common import FiniteRange, options, write_report
 
 if TYPE_CHECKING:
     from vertex_claude_setup.availability.audit import Audit
@@ -171,10 +171,7 @@ def regions_audit(ctx: click.Context, models_opt: str | None, regions_opt: str |
     color = fmt == "table" and output is None and color_enabled(options(ctx).no_color)
     text = render_audit(result, fmt, color=color, width=max(100, 34 + 11 * len(regions)))
     if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise click.UsageError(f"cannot write {output}: {exc.strerror}") from None
+        write_report(output, text)
         click.echo(f"Wrote {output} ({fmt}). {report.summary_line(result)}")
     else:
         click.echo(text, nl=False)

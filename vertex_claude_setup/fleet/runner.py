@@ -114,13 +114,18 @@ def _failed(target: Target, exc: BaseException) -> ProjectResult:
                          hint="re-run this project alone with VERTEX_CLAUDE_DEBUG=1 and report the traceback")
 
 
+def _resumed(targets: Sequence[Target], store: ResultStore | None) -> tuple[dict[str, ProjectResult], list[Target]]:
+    """(the rows a previous attempt finished, keyed by project; the targets still to run, in order)."""
+    previous = store.done() if store is not None else {}
+    rows = {t.project: previous[t.project] for t in targets if t.project in previous}
+    return rows, [t for t in targets if t.project not in rows]
+
+
 def run_projects_async(targets: Sequence[Target], work: AsyncWork, root: GoogleApis, configs: FleetConfigs, *,
                        concurrency: int, store: ResultStore | None = None,
                        on_done: OnDone | None = None) -> tuple[list[ProjectResult], int]:
     """``run_projects`` with coroutines on one event loop; projects start in target order."""
-    previous = store.done() if store is not None else {}
-    rows = {t.project: previous[t.project] for t in targets if t.project in previous}
-    pending = [t for t in targets if t.project not in rows]
+    rows, pending = _resumed(targets, store)
     total, resumed = len(targets), len(rows)
 
     async def main() -> None:
@@ -177,9 +182,7 @@ def run_projects(targets: Sequence[Target], work: Work, root: GoogleApis, config
                  concurrency: int, store: ResultStore | None = None,
                  on_done: OnDone | None = None) -> tuple[list[ProjectResult], int]:
     """Every target's row, in target order, and how many came from a previous attempt (``--resume``)."""
-    previous = store.done() if store is not None else {}
-    rows = {t.project: previous[t.project] for t in targets if t.project in previous}
-    pending = [t for t in targets if t.project not in rows]
+    rows, pending = _resumed(targets, store)
     total, resumed = len(targets), len(rows)
     settle_heap()
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="fleet")
