@@ -4,8 +4,6 @@ Ctrl-C in apply stops starting changes, says what was applied and what never sta
 from __future__ import annotations
 
 import json
-import os
-import pty
 import re
 import signal
 import subprocess
@@ -14,33 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PROJECT, Runner
-
-CLI = [sys.executable, "-c", "from vertex_claude_setup.cli.main import main; main()"]
-SGR = re.compile(r"\x1b\[[0-9;]*m")  # colour and weight codes (the progress line also erases with \x1b[2K)
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VERTEX_CLAUDE_", "NO_COLOR", "GOOGLE_"))}
-    return {**env, "TERM": "xterm", "VERTEX_CLAUDE_RETRY_INITIAL": "0.01", **extra}
-
-
-def _on_a_terminal(args: list[str], cwd: Path, **env: str) -> tuple[int, str]:
-    """Run the CLI with stdout and stderr on a pseudo-terminal; everything it wrote, as the terminal got it."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([*CLI, *args], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, cwd=cwd,
-                            env=_env(**env))
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # the other side closed: EIO on Linux
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    return proc.wait(timeout=60), b"".join(chunks).decode()
+from terminal_support import CLI, SGR, on_a_terminal, terminal_env
 
 
 @pytest.fixture
@@ -51,7 +23,7 @@ def saved_plan(run: Runner, tmp_path: Path) -> Path:
 
 
 def test_a_terminal_gets_colour_and_a_progress_line(tmp_path: Path) -> None:
-    code, text = _on_a_terminal(["--emulator", "--project", PROJECT, "plan"], tmp_path)
+    code, text = on_a_terminal(["--emulator", "--project", PROJECT, "plan"], tmp_path)
     assert code == 0
     assert "\x1b[32m  + enable service aiplatform.googleapis.com on project demo-project\x1b[0m" in text
     assert "\x1b[33m  ~ Data Access audit logs for aiplatform.googleapis.com" in text
@@ -64,17 +36,17 @@ def test_a_terminal_gets_colour_and_a_progress_line(tmp_path: Path) -> None:
 def test_no_color_and_the_flag_are_honoured(saved_plan: Path, tmp_path: Path, how: str) -> None:
     args = {"NO_COLOR": ["show", str(saved_plan)], "--no-color before": ["--no-color", "show", str(saved_plan)],
             "--no-color after": ["show", str(saved_plan), "--no-color"]}[how]
-    code, text = _on_a_terminal(args, tmp_path, **({"NO_COLOR": "1"} if how == "NO_COLOR" else {}))
+    code, text = on_a_terminal(args, tmp_path, **({"NO_COLOR": "1"} if how == "NO_COLOR" else {}))
     assert code == 0 and "  + enable service aiplatform.googleapis.com" in text
     assert not SGR.search(text)
-    coloured = _on_a_terminal(["show", str(saved_plan)], tmp_path)[1]
+    coloured = on_a_terminal(["show", str(saved_plan)], tmp_path)[1]
     assert SGR.search(coloured)  # the same command on the same terminal is coloured otherwise
     assert SGR.sub("", coloured) == text
 
 
 def test_piped_output_is_plain_and_byte_stable(run: Runner, tmp_path: Path) -> None:
     args = [*CLI, "--emulator", "--project", PROJECT, "plan"]
-    piped = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=_env(), check=False)
+    piped = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=terminal_env(), check=False)
     assert piped.stdout == run("--emulator", "--project", PROJECT, "plan").out  # two runs, the same bytes
     assert "\x1b" not in piped.stdout + piped.stderr
     assert "Reading the state" not in piped.stderr
@@ -88,7 +60,7 @@ def test_ctrl_c_in_apply_stops_starting_changes_and_exits_130(run: Runner, tmp_p
         f'project = "{PROJECT}"\nregions = ["us-east5"]\n[smoke_test]\nenabled = false\n', encoding="utf-8")
     proc = subprocess.Popen([*CLI, "--emulator", "--scenario", str(scenario), "apply", "--auto-approve"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                            env=_env(PYTHONUNBUFFERED="1"))
+                            env=terminal_env(PYTHONUNBUFFERED="1"))
     assert proc.stdout is not None
     seen = []
     independent = {"  ✓ create BigQuery dataset", "  ✓ Data Access audit logs"}  # they need no API
@@ -114,8 +86,8 @@ def test_ctrl_c_in_apply_stops_starting_changes_and_exits_130(run: Runner, tmp_p
 
 
 def test_the_models_table_honours_no_color_too(tmp_path: Path) -> None:
-    styled = _on_a_terminal(["models", "--family", "opus"], tmp_path)[1]
-    plain = _on_a_terminal(["models", "--family", "opus", "--no-color"], tmp_path)[1]
+    styled = on_a_terminal(["models", "--family", "opus"], tmp_path)[1]
+    plain = on_a_terminal(["models", "--family", "opus", "--no-color"], tmp_path)[1]
     assert SGR.search(styled) and not SGR.search(plain)
     assert SGR.sub("", styled) == plain
 

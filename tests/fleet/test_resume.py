@@ -86,7 +86,9 @@ def test_progress_shows_done_total_and_eta(org: Any, run: Runner, monkeypatch: A
     assert "projects ·" not in quiet.err  # not a terminal: no progress
     monkeypatch.setenv("VERTEX_CLAUDE_PROGRESS", "1")
     shown = run("fleet", "regions", "audit", "--organization", ORG, "--no-quotas")
-    assert "\rregions audit: 1/3 projects · ETA " in shown.err and "3/3 projects · ETA 00:00" in shown.err
+    assert shown.err.startswith("regions audit: 1/3 projects · ETA ")  # cli/terminal.py's progress line:
+    assert "\r\x1b[2Kregions audit: 3/3 projects · ETA 00:00" in shown.err  # redrawn in place,
+    assert shown.err.endswith("\r\x1b[2K")  # and erased before the report
     assert Progress(0, 10, 0.0).line() == "0/10 projects · ETA --:--"
     assert Progress(4, 10, 100.0).line() == "4/10 projects · ETA 02:30"
     # Resumed: 5 rows came from the previous attempt, this run took 10 s for 1 project, 21 are left.

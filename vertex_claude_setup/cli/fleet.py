@@ -85,11 +85,16 @@ def fleet_options(formats: list[str]) -> Callable[[Callable[..., Any]], Callable
 
 
 @contextmanager
-def progress(command: str, total: int) -> Iterator[Callable[[ProjectResult, int, int], None] | None]:
-    """``done/total · ETA`` on stderr when it is a terminal (or VERTEX_CLAUDE_PROGRESS=1); nothing when piped."""
+def progress(ctx: click.Context, command: str,
+             total: int) -> Iterator[Callable[[ProjectResult, int, int], None] | None]:
+    """``done/total · ETA`` on the terminal's progress line (``cli/terminal.py``: erased when done, cut to the
+    width; not with TERM=dumb); with VERTEX_CLAUDE_PROGRESS=1 also when stderr is not a terminal."""
     from vertex_claude_setup.fleet.runner import Progress
 
-    if total == 0 or not (sys.stderr.isatty() or os.environ.get("VERTEX_CLAUDE_PROGRESS") == "1"):
+    from .terminal import Output
+
+    out = Output(options(ctx).no_color, progress=os.environ.get("VERTEX_CLAUDE_PROGRESS") == "1" or None)
+    if total == 0 or not out.live:
         yield None
         return
     started = time.monotonic()
@@ -100,18 +105,23 @@ def progress(command: str, total: int) -> Iterator[Callable[[ProjectResult, int,
         errors += result.status == "error"
         fresh += 1  # ``done`` counts the rows --resume reused too
         line = Progress(done, total, time.monotonic() - started, resumed=done - fresh).line()
-        click.echo(f"\r{command}: {line}" + (f" · {errors} errors" if errors else "") + " ", nl=False, err=True)
+        out.status(f"{command}: {line}" + (f" · {errors} errors" if errors else ""))
 
     try:
         yield on_done
     finally:
-        click.echo("", err=True)
+        out.done()
 
 
 def emit_report(ctx: click.Context, report: FleetReport, args: FleetArgs, config_file: str) -> None:
     from .render import fleet as render
 
     text = render.render(report, args.fmt, config_file=config_file)
+    if args.output is None and args.fmt == "table":
+        from .terminal import color_enabled, paint_fleet_table
+
+        if color_enabled(options(ctx).no_color):
+            text = paint_fleet_table(text)
     if args.output is not None:
         write_report(args.output, text)
         click.echo(f"Wrote {args.output} ({args.fmt}). {render.summary_line(report)}")
@@ -169,7 +179,7 @@ def run_command(ctx: click.Context, command: str, args: FleetArgs, work: Work | 
     with fleet_session(ctx, command, args, key_parts or {}) as (rt, configs, fleet, store, limiter):
         if warm_up is not None and fleet.targets:
             warm_up(rt.google)
-        with progress(command, len(fleet.targets)) as on_done:
+        with progress(ctx, command, len(fleet.targets)) as on_done:
             rows, resumed = runner(fleet.targets, work, rt.google, configs, concurrency=args.concurrency,
                                    store=store, on_done=on_done)
         result = report(command, fleet, rows, elapsed_s=time.monotonic() - started, resumed=resumed,

@@ -53,7 +53,7 @@ def fleet_apply(ctx: click.Context, auto_approve: bool, fail_on_check: bool, fle
             plans[target.project] = workflow.make_plan(Context(cfg, google))
             return tasks.plan_row(plans[target.project])
 
-        with progress("plan", len(todo)) as on_done:
+        with progress(ctx, "plan", len(todo)) as on_done:
             planned, _ = run_projects(todo, plan_work, rt.google, configs, concurrency=fleet.concurrency,
                                       on_done=on_done)
         failed = [r for r in planned if r.status == "error"]
@@ -69,7 +69,7 @@ def fleet_apply(ctx: click.Context, auto_approve: bool, fail_on_check: bool, fle
         for row in failed:
             store.add(row)
         by_id = {p.project: p for p in ready}
-        with progress("apply", len(by_id)) as on_done:
+        with progress(ctx, "apply", len(by_id)) as on_done:
             applied, _ = run_projects([t for t in todo if t.project in by_id],
                                       lambda google, cfg, t: tasks.apply(google, cfg, by_id[t.project],
                                                                          fail_on_check=fail_on_check),

@@ -48,6 +48,8 @@ _LINE_STYLES: tuple[tuple[re.Pattern[str], Style], ...] = (
 )
 _WORDS = {"PASS": Style("green"), "FAIL": Style("red", bold=True), "WARN": Style("yellow"), "SKIP": Style(dim=True)}
 _WORD_RE = re.compile(r"\b(PASS|FAIL|WARN|SKIP)\b")
+_FLEET_STATUS = {"ok": Style("green"), "findings": Style("yellow"), "error": Style("red")}
+_FLEET_HEADER = re.compile(r"project +(status)  ")
 
 
 def color_enabled(no_color: bool, stream: IO[str] | None = None) -> bool:
@@ -67,12 +69,33 @@ def paint(text: str) -> str:
     return "\n".join(lines)
 
 
+def paint_fleet_table(text: str) -> str:
+    """A fleet report's status column coloured (ok green, findings yellow, error red); the characters unchanged.
+
+    Only the table's rows are touched: from its header line (``project  status  …``) to the blank line after it.
+    """
+    lines = text.split("\n")
+    column: int | None = None
+    for i, line in enumerate(lines):
+        if column is None:
+            header = _FLEET_HEADER.match(line)
+            column = header.start(1) if header else None
+            continue
+        if not line:
+            break
+        word = line[column:].split(" ", 1)[0]
+        if word in _FLEET_STATUS and line[column - 1] == " ":
+            lines[i] = line[:column] + _FLEET_STATUS[word](word) + line[column + len(word):]
+    return "\n".join(lines)
+
+
 class Output:
     """Prints result lines (coloured on a terminal) and keeps one progress line on stderr out of their way."""
 
-    def __init__(self, no_color: bool) -> None:
+    def __init__(self, no_color: bool, *, progress: bool | None = None) -> None:
+        """``progress``: draw the progress line anyway (True), or only on a terminal that is not TERM=dumb (None)."""
         self.color = color_enabled(no_color)
-        self.live = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+        self.live = progress or (sys.stderr.isatty() and os.environ.get("TERM") != "dumb")
         self._status = ""
         self._lock = threading.RLock()
 
