@@ -75,6 +75,25 @@ def pairs(config: Config, *, everything: bool) -> list[tuple[str, str]]:
     return [(model, region) for model in config.models for region in config.regions]
 
 
+def chosen_pairs(config: Config, *, everything: bool, model: str | None = None,
+                 region: str | None = None) -> list[tuple[str, str]]:
+    """``--model``/``--region`` replace the configured smoke pair (each defaulting to it); else ``pairs``."""
+    if model or region:
+        return [(model or config.smoke_test.model, region or config.smoke_test.region)]
+    return pairs(config, everything=everything)
+
+
+def run_checked(google: GoogleApis, targets: Sequence[tuple[str, str]], *, stream: bool, logged: bool,
+                log_timeout_s: float) -> list[SmokeResult]:
+    """``run_many``; with ``logged`` (``--verify-logged``) the log targets and row counts first, then every row
+    owed waited for (bounded by ``log_timeout_s``)."""
+    watched, baselines = log_targets(google, targets) if logged else ({}, {})
+    results = run_many(google, targets, stream=stream)
+    if logged:
+        verify_logged(google, results, watched, timeout_s=log_timeout_s, baselines=baselines)
+    return results
+
+
 def _params(config: Config, model: str) -> dict[str, Any]:
     """The seed's request, verbatim (``anthropic_version`` is sent explicitly, as in the seed)."""
     return {"model": model, "max_tokens": config.smoke_test.max_tokens,

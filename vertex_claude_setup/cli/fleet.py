@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .common import FiniteRange, options, write_report
+from .smoke import check_target, target_options
 
 if TYPE_CHECKING:
     from vertex_claude_setup.fleet.report import FleetReport, ProjectResult
@@ -43,12 +43,26 @@ class FleetArgs:
     output: Path | None
 
 
-def fleet_options(formats: list[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The options every fleet command shares: selection, overrides, pace, resume, report."""
+def _json_shorthand(fmt: str, as_json: bool) -> str:
+    """``--json`` is ``--format json`` (as on the single-project namesake); with another --format, a usage error."""
+    if not as_json:
+        return fmt
+    source = click.get_current_context().get_parameter_source("fmt")
+    if fmt != "json" and source is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError(f"--json is --format json: pass one of --json or --format {fmt}, not both")
+    return "json"
+
+
+def fleet_options(formats: list[str], *, json_flag: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options every fleet command shares: selection, overrides, pace, resume, report.
+
+    ``json_flag``: the command's single-project namesake has ``--json``; so has this one (``--format json``).
+    """
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs["fmt"] = _json_shorthand(kwargs["fmt"], kwargs.pop("as_json", False))
             kwargs["fleet"] = FleetArgs(kwargs.pop("projects"), kwargs.pop("projects_file"), kwargs.pop("folders"),
                                         kwargs.pop("organizations"), kwargs.pop("labels"), kwargs.pop("overrides"),
                                         kwargs.pop("concurrency"), kwargs.pop("max_qps"), kwargs.pop("resume"),
@@ -75,6 +89,8 @@ def fleet_options(formats: list[str]) -> Callable[[Callable[..., Any]], Callable
             click.option("--resume", is_flag=True, help="Continue an interrupted run: reuse the finished projects."),
             click.option("--format", "fmt", type=click.Choice(formats), default="table", show_default=True,
                          help="Report format."),
+            *([click.option("--json", "as_json", is_flag=True, help="Print JSON (the same as --format json).")]
+              if json_flag else []),
             click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
                          help="Write the report to FILE."),
         ]):
@@ -290,24 +306,30 @@ def fleet_logging_verify(ctx: click.Context, fleet: FleetArgs) -> None:
 @fleet_group.command("smoke-test")
 @click.option("--all", "everything", is_flag=True, help="Every configured (model, region) pair of each project.")
 @click.option("--stream", is_flag=True, help="Use streaming (streamRawPredict).")
-@fleet_options(FORMATS)
+@target_options
+@fleet_options(FORMATS, json_flag=True)
 @click.pass_context
-def fleet_smoke_test(ctx: click.Context, everything: bool, stream: bool, fleet: FleetArgs) -> None:
+def fleet_smoke_test(ctx: click.Context, everything: bool, stream: bool, model: str | None, region: str | None,
+                     verify_logged: bool, log_timeout: float, fleet: FleetArgs) -> None:
     """Send "Hey Claude!" in every project; exit 0 all answered, 3 some failed, 1 errors.
+
+    With --verify-logged, a request whose log row does not arrive within --log-timeout fails too.
 
     \b
     Example:
       vertex-claude-setup fleet smoke-test --folder 345678901234 --format junit -o smoke.xml
+      vertex-claude-setup fleet smoke-test --projects a-project,b-project --verify-logged --json
     """
     from vertex_claude_setup.fleet import tasks
 
-    run_command(ctx, "smoke-test", fleet,
-                lambda google, cfg, _t: tasks.smoke(google, cfg, everything=everything, stream=stream),
-                {"smoke": [everything, stream]})
+    check_target(ctx, everything, model, region)
+    opts = tasks.SmokeOptions(everything, stream, model, region, verify_logged, log_timeout)
+    run_command(ctx, "smoke-test", fleet, lambda google, cfg, _t: tasks.smoke(google, cfg, opts),
+                {"smoke": [everything, stream, model, region, verify_logged, log_timeout]})
 
 
 @fleet_group.command("doctor")
-@fleet_options(FORMATS)
+@fleet_options(FORMATS, json_flag=True)
 @click.pass_context
 def fleet_doctor(ctx: click.Context, fleet: FleetArgs) -> None:
     """Diagnose every project: project state, billing, API, IAM permissions. Exit 0 / 3 / 1.
@@ -323,7 +345,7 @@ def fleet_doctor(ctx: click.Context, fleet: FleetArgs) -> None:
 
 @fleet_group.command("plan")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (and nothing worse).")
-@fleet_options(FORMATS)
+@fleet_options(FORMATS, json_flag=True)
 @click.pass_context
 def fleet_plan(ctx: click.Context, detailed_exitcode: bool, fleet: FleetArgs) -> None:
     """Read every project's real state and show what apply would change. Exit 0 / 2 / 3 / 1.

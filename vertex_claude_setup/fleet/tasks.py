@@ -19,6 +19,7 @@ from .report import Check, CheckStatus, ProjectResult
 if TYPE_CHECKING:
     from vertex_claude_setup.availability.fallback import AuditProbe
     from vertex_claude_setup.availability.probe import Limits
+    from vertex_claude_setup.checks.smoke import SmokeResult
     from vertex_claude_setup.config import Config
     from vertex_claude_setup.engine.model import Plan
     from vertex_claude_setup.gcp.session import GoogleApis
@@ -110,34 +111,68 @@ def summarize_verify(rows: Sequence[ProjectResult]) -> dict[str, Any]:
             "incomplete": len(rows) - verdicts["compliant"] - verdicts["NOT compliant"]}
 
 
-def smoke(google: GoogleApis, cfg: Config, *, everything: bool, stream: bool) -> ProjectResult:
-    """``smoke-test`` for one project: "Hey Claude!" to the smoke pair (``--all``: every pair)."""
+@dataclass(frozen=True)
+class SmokeOptions:
+    """``smoke-test``'s flags: --all, --stream, --model, --region, --verify-logged, --log-timeout."""
+
+    everything: bool = False
+    stream: bool = False
+    model: str | None = None
+    region: str | None = None
+    verify_logged: bool = False
+    log_timeout_s: float = 180.0
+
+
+def _smoke_check(r: SmokeResult) -> Check:
+    name = f"{r.model} in {r.region}"
+    if r.verdict is not None:
+        return Check(f"{r.model}/{r.region}", name, "FAIL", f"{r.verdict.availability.value}: {r.verdict.message}",
+                     r.verdict.fix)
+    answered = f"{r.latency_s * 1000:.0f} ms, {r.output_tokens} tokens: {r.reply[:80]}"
+    if r.logged is None:
+        return Check(f"{r.model}/{r.region}", name, "PASS", answered)
+    if not r.logged.ok:
+        return Check(f"{r.model}/{r.region}", name, "FAIL", f"NOT_LOGGED: {r.logged.message}", r.logged.hint)
+    log_row = r.logged.message if r.logged.found else f"n/a ({r.logged.message})"
+    return Check(f"{r.model}/{r.region}", name, "PASS", f"{answered}; log row: {log_row}")
+
+
+def smoke(google: GoogleApis, cfg: Config, opts: SmokeOptions) -> ProjectResult:
+    """``smoke-test`` for one project: "Hey Claude!" to the smoke pair (``--all``: every pair; ``--model``/
+    ``--region``: that pair), and with ``--verify-logged`` each request's log row."""
     from vertex_claude_setup.checks import smoke as smoke_test
 
     google.access_token()
-    results = smoke_test.run_many(google, smoke_test.pairs(cfg, everything=everything), stream=stream)
-    checks: list[Check] = []
-    for r in results:
-        if r.verdict is None:
-            checks.append(Check(f"{r.model}/{r.region}", f"{r.model} in {r.region}", "PASS",
-                                f"{r.latency_s * 1000:.0f} ms, {r.output_tokens} tokens: {r.reply[:80]}"))
-        else:
-            checks.append(Check(f"{r.model}/{r.region}", f"{r.model} in {r.region}", "FAIL",
-                                f"{r.verdict.availability.value}: {r.verdict.message}", r.verdict.fix))
+    targets = smoke_test.chosen_pairs(cfg, everything=opts.everything, model=opts.model, region=opts.region)
+    results = smoke_test.run_checked(google, targets, stream=opts.stream, logged=opts.verify_logged,
+                                     log_timeout_s=opts.log_timeout_s)
+    checks = [_smoke_check(r) for r in results]
     passed = sum(r.ok for r in results)
-    latencies = [r.latency_s * 1000 for r in results if r.ok]
+    latencies = [r.latency_s * 1000 for r in results if r.answered]
     median = round(statistics.median(latencies)) if latencies else None
-    why = Counter(r.verdict.availability.value for r in results if r.verdict is not None)
+    why = Counter(r.verdict.availability.value if r.verdict is not None else "NOT_LOGGED"
+                  for r in results if not r.ok)
     summary = f"{passed} of {len(results)} passed" + (
         f" ({', '.join(f'{k} ×{v}' for k, v in sorted(why.items()))})" if why else "")
-    return ProjectResult(cfg.project, _status(False, passed < len(results)), summary,
-                         {"passed": passed, "failed": len(results) - passed, "latency_ms": median}, checks)
+    fields: dict[str, Any] = {"passed": passed, "failed": len(results) - passed, "latency_ms": median}
+    if opts.verify_logged:
+        logs = [r.logged for r in results if r.logged is not None]
+        fields |= {"logged": sum(c.found for c in logs), "not_logged": sum(not c.ok for c in logs),
+                   "log_not_applicable": sum(not c.found and not c.loggable for c in logs)}
+        summary += (f"; log rows: {fields['logged']} found, {fields['not_logged']} missing, "
+                    f"{fields['log_not_applicable']} n/a")
+    return ProjectResult(cfg.project, _status(False, passed < len(results)), summary, fields, checks)
 
 
 def summarize_smoke(rows: Sequence[ProjectResult]) -> dict[str, Any]:
-    return {"pairs_passed": sum(int(r.fields.get("passed", 0)) for r in rows),
-            "pairs_failed": sum(int(r.fields.get("failed", 0)) for r in rows),
-            "projects_passing": sum(r.status == "ok" for r in rows)}
+    out = {"pairs_passed": sum(int(r.fields.get("passed", 0)) for r in rows),
+           "pairs_failed": sum(int(r.fields.get("failed", 0)) for r in rows),
+           "projects_passing": sum(r.status == "ok" for r in rows)}
+    if any("logged" in r.fields for r in rows):  # --verify-logged
+        out |= {"log_rows_found": sum(int(r.fields.get("logged", 0)) for r in rows),
+                "log_rows_missing": sum(int(r.fields.get("not_logged", 0)) for r in rows),
+                "projects_not_logging": sum(int(r.fields.get("not_logged", 0)) > 0 for r in rows)}
+    return out
 
 
 def doctor(google: GoogleApis, cfg: Config) -> ProjectResult:
