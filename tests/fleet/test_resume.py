@@ -86,7 +86,8 @@ def test_progress_shows_done_total_and_eta(org: Any, run: Runner, monkeypatch: A
     assert "projects ·" not in quiet.err  # not a terminal: no progress
     monkeypatch.setenv("VERTEX_CLAUDE_PROGRESS", "1")
     shown = run("fleet", "regions", "audit", "--organization", ORG, "--no-quotas")
-    assert shown.err.startswith("regions audit: 1/3 projects · ETA ")  # cli/terminal.py's progress line:
+    projects_line = shown.err[shown.err.index("regions audit: "):]  # after the walk's own progress
+    assert projects_line.startswith("regions audit: 1/3 projects · ETA ")  # cli/terminal.py's progress line:
     assert "\r\x1b[2Kregions audit: 3/3 projects · ETA 00:00" in shown.err  # redrawn in place,
     assert shown.err.endswith("\r\x1b[2K")  # and erased before the report
     assert Progress(0, 10, 0.0).line() == "0/10 projects · ETA --:--"

@@ -73,3 +73,12 @@ def test_piped_the_report_is_plain_and_there_is_no_progress_line(tmp_path: Path)
                            env=terminal_env(), check=False)
     assert piped.returncode == 3 and "fleet-0001" in piped.stdout
     assert "\x1b" not in piped.stdout + piped.stderr and "projects · ETA" not in piped.stderr
+
+
+def test_walking_an_organization_shows_its_progress_then_erases_it(tmp_path: Path) -> None:
+    code, text = _doctor(tmp_path)
+    assert code == 3, text
+    walked = re.findall(r"walking: (\d+) folders and organizations read, (\d+) projects found", text)
+    assert walked and walked[-1] == ("3", "6")  # the organization and its 2 folders; 6 projects
+    assert [int(n) for n, _ in walked] == sorted(int(n) for n, _ in walked)  # counts only go up
+    assert text.index("walking:") < text.index("doctor: 1/6 projects")  # erased before the projects run

@@ -48,6 +48,17 @@ def _stderr(message: str) -> None:
     print(f"Warning: {message}", file=sys.stderr)
 
 
+_FILE_LOCKS: dict[str, threading.Lock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+def _file_lock(path: Path) -> threading.Lock:
+    """The lock of one cache file, shared by every ``AuditCache`` on it in this process: each writes the whole
+    file, so two writers of different scopes must not interleave their read-modify-write."""
+    with _FILE_LOCKS_GUARD:
+        return _FILE_LOCKS.setdefault(str(path.resolve()), threading.Lock())
+
+
 class AuditCache:
     """A JSON file of probe results per (target, project, mode, model, region); thread-safe, atomic writes.
 
@@ -64,7 +75,7 @@ class AuditCache:
         self.ttl_s = ttl_from_env() if ttl_s is None else ttl_s
         self._warn = warn
         self._warned = False
-        self._lock = threading.Lock()
+        self._lock = _file_lock(path)  # one per file: a fleet's projects write their scopes of it at once
 
     def _warn_once(self, message: str) -> None:
         if not self._warned:

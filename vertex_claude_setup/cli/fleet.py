@@ -129,6 +129,23 @@ def progress(ctx: click.Context, command: str,
         out.done()
 
 
+@contextmanager
+def walk_progress(ctx: click.Context) -> Iterator[Callable[[int, int], None] | None]:
+    """``walking: N folders and organizations read, M projects found`` on the progress line while a folder or an
+    organization is walked (thousands of folders take minutes at Google's list quota); erased when done."""
+    from .terminal import Output
+
+    out = Output(options(ctx).no_color, progress=os.environ.get("VERTEX_CLAUDE_PROGRESS") == "1" or None)
+    if not out.live:
+        yield None
+        return
+    try:
+        yield lambda read, found: out.status(f"walking: {read} folders and organizations read, {found} projects "
+                                             "found")
+    finally:
+        out.done()
+
+
 def emit_report(ctx: click.Context, report: FleetReport, args: FleetArgs, config_file: str) -> None:
     from .render import fleet as render
 
@@ -165,7 +182,8 @@ def fleet_session(ctx: click.Context, command: str, args: FleetArgs, key_parts: 
     limiter = RateLimiter(max_qps=parse_max_qps(args.max_qps))
     with open_runtime(opts, configs.base, limiter) as rt:
         _ = rt.google.credentials  # no credentials: one error for the run, before any project
-        fleet = selection.select(rt.google, spec)
+        with walk_progress(ctx) as on_walk:
+            fleet = selection.select(rt.google, spec, on_walk)
         stray = sorted(set(configs.overrides) - {t.project for t in fleet.targets}
                        - {s.project for s in fleet.skipped})
         if stray:  # a misspelt ID would otherwise leave its project on the shared config without a word

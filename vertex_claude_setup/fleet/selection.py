@@ -9,6 +9,7 @@ skipped, and every project or node that cannot be read is reported with Google's
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,8 +108,11 @@ def _labels_match(labels: dict[str, str], wanted: tuple[tuple[str, str | None], 
     return all(key in labels and (value is None or labels[key] == value) for key, value in wanted)
 
 
-def select(google: GoogleApis, spec: Spec) -> Fleet:
-    """Resolve ``spec`` into the projects to run, in a stable order (selection order, then ID)."""
+def select(google: GoogleApis, spec: Spec, on_walk: Callable[[int, int], None] | None = None) -> Fleet:
+    """Resolve ``spec`` into the projects to run, in a stable order (selection order, then ID).
+
+    ``on_walk(nodes read, projects found)``: the walk's progress, summed over the roots walked.
+    """
     from vertex_claude_setup.gcp import folders, projects
 
     if not (spec.projects or spec.folders or spec.organizations or spec.labels):
@@ -116,8 +120,16 @@ def select(google: GoogleApis, spec: Spec) -> Fleet:
                           "pass --projects a,b,c, --projects-file FILE, --folder ID, --organization ID or --label k=v")
     fleet = Fleet()
     found: dict[str, dict[str, Any]] = {}
+    before = (0, 0)  # nodes and projects of the roots walked already
     for root in [*spec.organizations, *spec.folders]:
-        walked = folders.walk(google, root)
+        start = before
+
+        def node_read(read: int, found: int, start: tuple[int, int] = start) -> None:
+            if on_walk is not None:
+                on_walk(start[0] + read, start[1] + found)
+
+        walked = folders.walk(google, root, on_node=node_read)
+        before = (start[0] + 1 + len(walked.folders), start[1] + len(walked.projects))
         fleet.unreadable += [Unreadable(node, message, fix) for node, message, fix in walked.unreadable]
         for project in walked.projects:
             found.setdefault(project["projectId"], project)
