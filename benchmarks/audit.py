@@ -23,18 +23,19 @@ import sys
 
 # benchmarks/logging.py would shadow the stdlib module: drop this folder from the path.
 if sys.path and sys.path[0].rstrip("/").endswith("benchmarks"):
-    del sys.path[0]
+    sys.path.append(sys.path.pop(0))  # ... but keep it, at the end, for benchkit
 
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from benchkit.served import served
 
 LATENCY_MS = int(os.environ.get("BENCH_LATENCY_MS", "100"))
 MODELS = [
@@ -108,33 +109,6 @@ def run_process(argv: list[str], env: dict[str, str], cwd: Path, emulator_pid: i
                   process_cpu_s(emulator_pid) - emulator_before)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_emulator(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
-    scenario = tmp / "scenario.json"
-    scenario.write_text(json.dumps({
-        "region_latency_ms": {"*": LATENCY_MS},
-        "projects": {PROJECT: {"enabled_services": ["aiplatform.googleapis.com", "cloudquotas.googleapis.com"]}},
-    }), encoding="utf-8")
-    port, grpc_port = free_port(), free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "vertex-claude-setup"), "emulator", "serve", "--port", str(port), "--grpc-port", str(grpc_port),
-         "--scenario", str(scenario)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("emulator did not start")
-
-
 def base_urls(emulator_url: str, regions: list[str]) -> dict[str, tuple[str, str]]:
     """What a user's script would pass to reach the emulator for each location: ``base_url`` and the Host
     header naming the Google host (as through a recording proxy)."""
@@ -190,13 +164,11 @@ def main() -> None:
     all_models, all_regions = all_pairs()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        emulator, url = start_emulator(tmp)
-        try:
-            small = measure(tmp / "small", url, emulator.pid, MODELS, LOCATIONS, args.runs)
-            large = measure(tmp / "large", url, emulator.pid, all_models, all_regions, args.runs)
-        finally:
-            emulator.terminate()
-            emulator.wait(10)
+        scenario = {"region_latency_ms": {"*": LATENCY_MS}, "projects": {PROJECT: {"enabled_services": [
+            "aiplatform.googleapis.com", "cloudquotas.googleapis.com"]}}}
+        with served(tmp, scenario) as emulator:
+            small = measure(tmp / "small", emulator.url, emulator.proc.pid, MODELS, LOCATIONS, args.runs)
+            large = measure(tmp / "large", emulator.url, emulator.proc.pid, all_models, all_regions, args.runs)
     n_small, n_large = len(MODELS) * len(LOCATIONS), len(all_models) * len(all_regions)
     one = median(small["one_probe"], "wall_s")
     tool_small, tool_large = median(small["tool"], "wall_s"), median(large["tool"], "wall_s")

@@ -23,17 +23,18 @@ import sys
 
 # benchmarks/logging.py (its name is fixed by an issue) would shadow the stdlib: drop this folder from the path.
 if sys.path and sys.path[0].rstrip("/").endswith("benchmarks"):
-    del sys.path[0]
+    sys.path.append(sys.path.pop(0))  # ... but keep it, at the end, for benchkit
 
 import json
 import os
-import socket
 import subprocess
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from benchkit.served import served
 
 PROJECTS = int(os.environ.get("BENCH_PROJECTS", "500"))
 CAP = int(os.environ.get("BENCH_CAP", "100"))  # requests per second per Google API
@@ -44,34 +45,10 @@ REGIONS = ["us-east5", "global"]  # 5 models × 2 locations = 10 pairs per proje
 CONFIG = f"models = {json.dumps(MODELS)}\nregions = {json.dumps(REGIONS)}\n"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _scenario() -> dict[str, Any]:
     return {"organization": {"id": ORG, "seed": 15, "projects": PROJECTS, "folders": [4, 3],
                              "labels": {"team": ["red", "blue", "green"]}},
             "rate_quotas": {"*": {"per_minute": CAP * 60, "window_s": 1, "scope": "api"}}}
-
-
-def _start_emulator(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
-    scenario = tmp / "scenario.json"
-    scenario.write_text(json.dumps(_scenario()), encoding="utf-8")
-    port, grpc_port = _free_port(), _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vertex_claude_setup", "emulator", "serve", "--port", str(port), "--grpc-port",
-         str(grpc_port), "--scenario", str(scenario)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc, f"127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("emulator did not start")
 
 
 def _stats(host: str) -> dict[str, Any]:
@@ -83,9 +60,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         (tmp / "vertex-claude.toml").write_text(CONFIG, encoding="utf-8")
-        emulator, host = _start_emulator(tmp)
-        try:
-            env = {**os.environ, "VERTEX_CLAUDE_EMULATOR_HOST": host}
+        with served(tmp, _scenario()) as emulator:
+            env, host = emulator.env(dict(os.environ)), emulator.http
             argv = [sys.executable, "-m", "vertex_claude_setup", "fleet", "regions", "audit", "--organization", ORG,
                     "--max-qps", str(CAP), "--format", "json", "--output", str(tmp / "report.json"),
                     *os.environ.get("BENCH_ARGS", "").split()]
@@ -95,9 +71,6 @@ def main() -> None:
             wall = time.monotonic() - began
             out, err = tool.communicate()
             stats = _stats(host)
-        finally:
-            emulator.terminate()
-            emulator.wait(timeout=10)
         code = os.waitstatus_to_exitcode(status)
         if code not in (0, 3):
             raise SystemExit(f"the fleet audit failed (exit {code}): {err.decode()[-2000:]}")

@@ -17,18 +17,19 @@ from __future__ import annotations
 import sys
 
 if sys.path and sys.path[0].rstrip("/").endswith("benchmarks"):
-    del sys.path[0]
+    sys.path.append(sys.path.pop(0))  # ... but keep it, at the end, for benchkit
 
 import json
 import os
 import re
-import socket
 import subprocess
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from benchkit.served import served
 
 PROJECTS = int(os.environ.get("BENCH_PROJECTS", "500"))
 QPS = os.environ.get("BENCH_QPS", "250")
@@ -47,43 +48,16 @@ def _fleet(tmp: Path, env: dict[str, str], *args: str) -> tuple[int, dict[str, A
     return done.returncode, json.loads((tmp / "out.json").read_text()), time.monotonic() - began, done.stdout
 
 
-def start_emulator(tmp: Path, scenario: dict[str, Any]) -> tuple[subprocess.Popen[bytes], str, str]:
-    """``vertex-claude-setup emulator serve`` on free ports, in its own process; (process, HTTP and gRPC host:port)."""
-    path = tmp / "scenario.json"
-    path.write_text(json.dumps(scenario), encoding="utf-8")
-    ports = []
-    for _ in range(2):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            ports.append(int(sock.getsockname()[1]))
-    proc = subprocess.Popen([sys.executable, "-m", "vertex_claude_setup", "emulator", "serve", "--port",
-                             str(ports[0]), "--grpc-port", str(ports[1]), "--scenario", str(path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", ports[0]), timeout=0.2):
-                return proc, f"127.0.0.1:{ports[0]}", f"127.0.0.1:{ports[1]}"
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("emulator did not start")
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         (tmp / "vertex-claude.toml").write_text(CONFIG, encoding="utf-8")
         scenario = {"organization": {"id": ORG, "seed": 21, "projects": PROJECTS, "folders": [4, 3], "mix": MIX,
                                      "models": MODELS}}
-        emulator, host, grpc_host = start_emulator(tmp, scenario)
-        try:
-            env = {**os.environ, "VERTEX_CLAUDE_EMULATOR_HOST": host, "VERTEX_CLAUDE_EMULATOR_GRPC_HOST": grpc_host}
+        with served(tmp, scenario) as emulator:
+            env = emulator.env(dict(os.environ))
             runs = [_fleet(tmp, env, "apply", "--auto-approve"), _fleet(tmp, env, "apply", "--auto-approve"),
                     _fleet(tmp, env, "plan")]
-        finally:
-            emulator.terminate()
-            emulator.wait(timeout=10)
     (code1, first, t1, plan_text), (code2, second, t2, _), (code3, plan, t3, _) = runs
     rows1 = {r["project"]: r for r in first["projects"]}
     rows2 = {r["project"]: r for r in second["projects"]}

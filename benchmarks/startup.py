@@ -24,18 +24,17 @@ import sys
 
 # benchmarks/logging.py (its name is fixed by the issue) would shadow the stdlib: drop this folder from the path.
 if sys.path and sys.path[0].rstrip("/").endswith("benchmarks"):
-    del sys.path[0]
+    sys.path.append(sys.path.pop(0))  # ... but keep it, at the end, for benchkit
 
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+from benchkit.served import served
 
 RUNS = 15
 EMULATOR_RUNS = 7
@@ -68,49 +67,20 @@ def median_time(cmd: list[str], runs: int = RUNS, env: dict[str, str] | None = N
     return statistics.median(once() for _ in range(runs))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def served_emulator(tool: list[str], tmp: Path) -> Iterator[dict[str, str]]:
-    """``emulator serve`` in its own process (default state): the environment that points a command at it."""
-    port, grpc_port = free_port(), free_port()
-    proc = subprocess.Popen([*tool, "emulator", "serve", "--port", str(port), "--grpc-port", str(grpc_port),
-                             "--state", str(tmp / "served-state.json")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the emulator did not start") from None
-                time.sleep(0.05)
-        yield {**os.environ, "VERTEX_CLAUDE_EMULATOR_HOST": f"127.0.0.1:{port}",
-               "VERTEX_CLAUDE_EMULATOR_GRPC_HOST": f"127.0.0.1:{grpc_port}"}
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
 def emulator_overheads(tool: list[str]) -> dict[str, tuple[float, float]]:
     """Per command: (median with --emulator, median against the served emulator), in fresh folders."""
     out: dict[str, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         plain = {k: v for k, v in os.environ.items() if not k.startswith("VERTEX_CLAUDE_EMULATOR")}
-        with served_emulator(tool, tmp) as served:
+        with served(tmp, tool=tool) as emulator:
+            pointed = emulator.env(dict(os.environ))
             for name, args in GOOGLE_COMMANDS.items():
                 inside, outside = tmp / f"{len(out)}-inside", tmp / f"{len(out)}-outside"
                 inside.mkdir()
                 outside.mkdir()
                 with_flag = median_time([*tool, "--emulator", *args], EMULATOR_RUNS, plain, inside, ok=(0, 3))
-                without = median_time([*tool, *args], EMULATOR_RUNS, served, outside, ok=(0, 3))
+                without = median_time([*tool, *args], EMULATOR_RUNS, pointed, outside, ok=(0, 3))
                 out[name] = (with_flag, without)
     return out
 

@@ -1,0 +1,1 @@
+"""What the benchmark scripts share: an emulator served in its own process."""
