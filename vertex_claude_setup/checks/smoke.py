@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 from vertex_claude_setup.availability.classify import Availability, Verdict, classify
 from vertex_claude_setup.errors import SetupError
 from vertex_claude_setup.gcp.session import VERTEX_ANTHROPIC_VERSION
-
-VERTEX_API = "aiplatform.googleapis.com"
+from vertex_claude_setup.gcp.vertex import API as VERTEX_API
 
 if TYPE_CHECKING:
     from vertex_claude_setup.config import Config
