@@ -21,7 +21,7 @@ import sys
 
 # benchmarks/logging.py would shadow the stdlib module: drop this folder from the path.
 if sys.path and sys.path[0].rstrip("/").endswith("benchmarks"):
-    del sys.path[0]
+    sys.path.append(sys.path.pop(0))  # ... but keep it, at the end, for benchkit
 
 import argparse
 import json
@@ -29,9 +29,10 @@ import os
 import statistics
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from benchkit.timing import timed
 
 LATENCY_MS = int(os.environ.get("BENCH_LATENCY_MS", "100"))
 CHAIN = 7
@@ -48,15 +49,6 @@ client = AnthropicVertex(project_id="{project}", region="us-east5", access_token
                          default_headers={{"Host": host}})
 client.messages.count_tokens(model="claude-sonnet-4-5@20250929", messages=[{{"role": "user", "content": "hi"}}])
 """
-
-
-def timed(argv: list[str], env: dict[str, str], cwd: Path, ok: tuple[int, ...] = (0,)) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if done.returncode not in ok:
-        raise SystemExit(f"{argv[1:4]} exited {done.returncode}: {done.stderr[-600:]}")
-    return wall
 
 
 # A child's ru_maxrss starts at its parent's resident size when it is forked (Linux keeps the larger of the

@@ -29,12 +29,11 @@ if sys.path and sys.path[0].rstrip("/").endswith("benchmarks"):
 import os
 import shutil
 import statistics
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from benchkit.served import served
+from benchkit.timing import timed
 
 RUNS = 15
 EMULATOR_RUNS = 7
@@ -56,12 +55,7 @@ GOOGLE_COMMANDS = {
 def median_time(cmd: list[str], runs: int = RUNS, env: dict[str, str] | None = None, cwd: Path | None = None,
                 ok: tuple[int, ...] = (0,)) -> float:
     def once() -> float:
-        start = time.perf_counter()
-        done = subprocess.run(cmd, capture_output=True, env=env, cwd=cwd, check=False)
-        wall = time.perf_counter() - start
-        if done.returncode not in ok:
-            raise SystemExit(f"{cmd[1:6]} exited {done.returncode}: {done.stderr.decode()[-400:]}")
-        return wall
+        return timed(cmd, env, cwd, ok)
 
     once()  # warm-up: .pyc files, disk cache
     return statistics.median(once() for _ in range(runs))

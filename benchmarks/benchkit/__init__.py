@@ -1,1 +1,1 @@
-"""What the benchmark scripts share: an emulator served in its own process."""
+"""What the benchmark scripts share: an emulator served in its own process, and timing a whole process."""
